@@ -1,0 +1,5 @@
+"""Allow `python -m mjtui`."""
+
+from mjtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,322 @@
+"""ApimartClient: the only place that speaks HTTP to apimart.
+
+One `httpx.AsyncClient` (keep-alive pool) per client serves task queries, submissions and
+image downloads. The bearer token is attached per request to API paths only, so it never
+travels to an image CDN. Every failure becomes an `ApimartError`; a billed POST that got no
+answer becomes `OutcomeUnknown` and is never resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from mjtui import __version__
+from mjtui.actions import Submission
+from mjtui.api.errors import (
+    ApimartError,
+    BadResponse,
+    InsecureBaseUrl,
+    InvalidTaskId,
+    NetworkError,
+    OutcomeUnknown,
+    RequestTimeout,
+    error_from_response,
+)
+from mjtui.api.models import SubmitResult, Task
+
+DEFAULT_BASE_URL = "https://api.apimart.ai"
+USER_AGENT = f"mjtui/{__version__}"
+MAX_TASK_ID_CHARS = 128
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
+# A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
+DEFAULT_DEADLINE = 60.0
+OUTCOME_UNKNOWN = "outcome unknown, check before retrying"
+
+
+def validate_task_id(task_id: str) -> str:
+    """Return the ID if it is safe to put in a URL path, else raise InvalidTaskId with why."""
+    if not isinstance(task_id, str) or not task_id:
+        raise InvalidTaskId("task ID is empty")
+    if len(task_id) > MAX_TASK_ID_CHARS:
+        raise InvalidTaskId(f"task ID is {len(task_id)} characters long (at most {MAX_TASK_ID_CHARS})")
+    if task_id in (".", ".."):
+        raise InvalidTaskId(f"task ID {task_id!r} is not an ID")
+    for char in task_id:
+        if char in "/\\":
+            raise InvalidTaskId(f"task ID {task_id!r} contains {char!r}")
+        if char.isspace():
+            raise InvalidTaskId(f"task ID {task_id!r} contains whitespace")
+        if ord(char) < 32 or 127 <= ord(char) < 160:
+            raise InvalidTaskId(f"task ID {task_id!r} contains a control character")
+    return task_id
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; refuses what would leak the token."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureBaseUrl(f"base URL {url!r} must be an http(s) URL with a host")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InsecureBaseUrl(
+            f"plain http:// to {parts.hostname} would send your API key in clear; "
+            "use https:// or a loopback address"
+        )
+    return url.strip().rstrip("/")
+
+
+def is_fetchable_url(url: str) -> bool:
+    """Only http(s) URLs are ever fetched or opened (never file:, data:, javascript:...)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@dataclass(frozen=True, slots=True)
+class ImagineRequest:
+    """An imagine submission: the prompt plus the structured fields of the docs (§3.1)."""
+
+    prompt: str
+    size: str | None = None  # aspect ratio, --ar
+    version: str | None = None
+    stylize: int | None = None
+    chaos: int | None = None
+    quality: str | None = None
+    seed: int | None = None
+    negative_prompt: str | None = None
+    style: str | None = None
+    weird: int | None = None
+    speed: str | None = None
+    tile: bool | None = None
+    niji: bool | None = None
+    raw: bool | None = None
+    draft: bool | None = None
+    image_urls: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_body(self) -> dict[str, Any]:
+        body = {k: v for k, v in asdict(self).items() if v not in (None, (), {}) and k != "extra"}
+        if self.image_urls:
+            body["image_urls"] = list(self.image_urls)
+        body.update(self.extra)
+        return body
+
+
+class ApimartClient:
+    """Async client for the apimart Midjourney API. Use as `async with ApimartClient(...)`."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_connections: int = 10,
+    ) -> None:
+        # An injected transport (the in-process fake) never touches the network.
+        self.base_url = base_url.rstrip("/") if transport else check_base_url(base_url)
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
+        self.deadline = deadline
+        self.max_connections = max_connections
+        self.http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> ApimartClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"ApimartClient(base_url={self.base_url!r})"
+
+    # -- queries -------------------------------------------------------------------------
+
+    async def get_task(self, task_id: str) -> Task:
+        """The MJ view of a task (with buttons): `GET /v1/midjourney/{id}`."""
+        path = f"/v1/midjourney/{quote(validate_task_id(task_id), safe='')}"
+        return Task.from_mj_view(await self._request_json("GET", path), task_id)
+
+    async def get_unified_task(self, task_id: str) -> Task:
+        """The unified view (no buttons): `GET /v1/tasks/{id}`."""
+        path = f"/v1/tasks/{quote(validate_task_id(task_id), safe='')}"
+        return Task.from_unified_view(await self._request_json("GET", path), task_id)
+
+    # -- submissions ---------------------------------------------------------------------
+
+    async def imagine(self, request: ImagineRequest) -> SubmitResult:
+        return await self.submit(Submission("imagine", request.to_body()))
+
+    async def submit(self, submission: Submission) -> SubmitResult:
+        """POST one billed request. Sent once; an unanswered one raises OutcomeUnknown."""
+        task_id = submission.body.get("task_id")
+        if task_id is not None:
+            validate_task_id(task_id)
+        data = await self._request_json("POST", submission.path, json_body=submission.body)
+        result = SubmitResult.from_json(data)
+        if result is None:
+            raise BadResponse("the API accepted the request but sent no task ID", http_status=200)
+        validate_task_id(result.task_id)
+        return result
+
+    async def upscale(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("upscale", task_id, index=index, **kw)
+
+    async def variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("variation", task_id, index=index, **kw)
+
+    async def high_variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("high-variation", task_id, index=index, **kw)
+
+    async def low_variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("low-variation", task_id, index=index, **kw)
+
+    async def reroll(self, task_id: str, **kw: Any) -> SubmitResult:
+        return await self._follow_up("reroll", task_id, **kw)
+
+    async def zoom(self, task_id: str, zoom_ratio: float | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("zoom", task_id, zoom_ratio=zoom_ratio, **kw)
+
+    async def pan(self, task_id: str, direction: str | None = None, **kw: Any) -> SubmitResult:
+        return await self._follow_up("pan", task_id, direction=direction, **kw)
+
+    async def inpaint(self, task_id: str, **kw: Any) -> SubmitResult:
+        return await self._follow_up("inpaint", task_id, **kw)
+
+    async def modal(
+        self, task_id: str, prompt: str | None = None, mask_url: str | None = None, **kw: Any
+    ) -> SubmitResult:
+        """Answer a MODAL task; the same task ID then runs to its result."""
+        return await self._follow_up("modal", task_id, prompt=prompt, mask_url=mask_url, **kw)
+
+    async def _follow_up(self, endpoint: str, task_id: str, **fields: Any) -> SubmitResult:
+        body = {"task_id": task_id, **{k: v for k, v in fields.items() if v is not None}}
+        return await self.submit(Submission(endpoint, body))
+
+    # -- images --------------------------------------------------------------------------
+
+    async def download(self, url: str, max_bytes: int) -> bytes:
+        """Fetch an image URL (no token sent), refusing non-http(s) URLs and oversize bodies."""
+        if not is_fetchable_url(url):
+            raise BadResponse(f"refusing to fetch a non-http(s) URL: {url[:80]!r}")
+        status, headers, raw = await self._exchange("GET", url, None, {}, max_bytes)
+        if not 200 <= status < 300:
+            raise error_from_response(status, raw, content_type=headers.get("content-type", ""))
+        return raw
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    async def _request_json(
+        self, method: str, path: str, json_body: dict[str, Any] | None = None
+    ) -> Any:
+        status, headers, raw = await self._exchange(
+            method, self.base_url + path, json_body, self._auth, MAX_JSON_BYTES
+        )
+        if not 200 <= status < 300:
+            raise error_from_response(
+                status,
+                raw,
+                content_type=headers.get("content-type", ""),
+                retry_after=headers.get("retry-after"),
+            )
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadResponse(
+                f"the API answered {status} with malformed JSON ({len(raw)} bytes)",
+                http_status=status,
+            ) from None
+        if not isinstance(data, dict):
+            raise BadResponse("the API answered JSON that is not an object", http_status=status)
+        return data
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        json_body: dict[str, Any] | None,
+        headers: dict[str, str],
+        max_bytes: int,
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One request with a body cap and an overall deadline, mapped to ApimartError."""
+        billed = method == "POST"
+        try:
+            async with asyncio.timeout(self.deadline):
+                request = self.http.build_request(method, url, json=json_body, headers=headers)
+                response = await self.http.send(request, stream=True)
+                try:
+                    raw = await _read_capped(response, max_bytes)
+                finally:
+                    await response.aclose()
+        except ApimartError:
+            raise
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing reached the server: safe to say so, even for a POST.
+            raise NetworkError(f"cannot reach {_host(url)}: {_reason(exc)}") from None
+        except (TimeoutError, httpx.TimeoutException):
+            if billed:
+                raise OutcomeUnknown(f"no answer from {_host(url)} in time: {OUTCOME_UNKNOWN}") from None
+            raise RequestTimeout(f"no answer from {_host(url)} in time") from None
+        except httpx.HTTPError as exc:
+            if billed:
+                raise OutcomeUnknown(
+                    f"connection to {_host(url)} broke ({_reason(exc)}): {OUTCOME_UNKNOWN}"
+                ) from None
+            raise NetworkError(f"connection to {_host(url)} broke: {_reason(exc)}") from None
+        return response.status_code, response.headers, raw
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise BadResponse(
+            f"response of {int(declared)} bytes is over the {max_bytes}-byte limit",
+            http_status=response.status_code,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    # aiter_bytes decodes gzip/deflate, so the cap also guards against compression bombs.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise BadResponse(
+                f"response is over the {max_bytes}-byte limit", http_status=response.status_code
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url[:60]
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:200]

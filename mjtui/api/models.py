@@ -1,0 +1,248 @@
+"""Immutable task data, parsed once from either apimart task view.
+
+The MJ view (`GET /v1/midjourney/{id}`) and the unified view (`GET /v1/tasks/{id}`) disagree
+on case, progress type, image layout and timestamps; everything downstream sees one `Task`.
+Parsing is lenient: missing or unknown fields never raise, odd values fall back to defaults.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    """Task status. The first six come from the API; EXPIRED and FORBIDDEN are ours."""
+
+    NOT_START = "NOT_START"
+    SUBMITTED = "SUBMITTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    MODAL = "MODAL"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    EXPIRED = "EXPIRED"  # the API answered 404: older than 3 days, or never ours
+    FORBIDDEN = "FORBIDDEN"  # the API answered 403: someone else's task
+    UNKNOWN = "UNKNOWN"  # tracked, but never seen yet
+
+    @property
+    def is_final(self) -> bool:
+        """True when polling this task can stop."""
+        return self in FINAL_STATUSES
+
+    @property
+    def is_running(self) -> bool:
+        return self in (Status.NOT_START, Status.SUBMITTED, Status.IN_PROGRESS)
+
+
+FINAL_STATUSES = frozenset({Status.SUCCESS, Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN})
+
+_UNIFIED_STATUS = {
+    "pending": Status.SUBMITTED,
+    "processing": Status.IN_PROGRESS,
+    "completed": Status.SUCCESS,
+    "failed": Status.FAILURE,
+    "cancelled": Status.FAILURE,
+    "canceled": Status.FAILURE,
+}
+
+
+def parse_status(value: Any) -> Status:
+    """Map any spelling the API uses (either view, either case) to a Status."""
+    text = str(value or "").strip()
+    try:
+        return Status(text.upper())
+    except ValueError:
+        pass
+    return _UNIFIED_STATUS.get(text.lower(), Status.UNKNOWN)
+
+
+_PERCENT = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def parse_progress(value: Any) -> int:
+    """Progress as an integer 0-100 from "45%", "45", 45 or 45.5; anything else is 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        match = _PERCENT.search(str(value or ""))
+        if not match:
+            return 0
+        number = float(match.group())
+    if not math.isfinite(number):  # JSON NaN/Infinity: int() would raise
+        return 0
+    return max(0, min(100, int(number)))
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """Epoch seconds from epoch seconds or milliseconds; 0, garbage and None give None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number <= 0:
+        return None
+    return number / 1000.0 if number > 1e11 else number
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _id_text(value: Any) -> str:
+    """An ID-like field: a string or a number; lists, objects and booleans are not IDs."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _url_list(value: Any) -> tuple[str, ...]:
+    """URLs from a string, a list of strings, or a list of `{"url": ...}` objects."""
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if not isinstance(value, list):
+        return ()
+    urls: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            urls.extend(_url_list(item.get("url")))
+        elif isinstance(item, str) and item:
+            urls.append(item)
+    return tuple(urls)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A follow-up button a finished task offers (`buttons[]` of the MJ view)."""
+
+    custom_id: str
+    label: str = ""
+    emoji: str = ""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Button | None:
+        if not isinstance(data, dict):
+            return None
+        custom_id = _id_text(data.get("customId") or data.get("custom_id"))
+        if not custom_id:
+            return None
+        return cls(custom_id, _text(data.get("label")), _text(data.get("emoji")))
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """What we know of one task at one moment."""
+
+    id: str
+    status: Status = Status.UNKNOWN
+    progress: int = 0
+    action: str = ""
+    prompt: str = ""
+    fail_reason: str = ""
+    grid_image_url: str = ""
+    image_urls: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    submit_time: float | None = None
+    start_time: float | None = None
+    finish_time: float | None = None
+    description: str = ""
+
+    @classmethod
+    def from_mj_view(cls, data: dict[str, Any], task_id: str = "") -> Task:
+        """Parse `GET /v1/midjourney/{id}` (not wrapped in `{code, data}`)."""
+        status = parse_status(data.get("status"))
+        progress = parse_progress(data.get("progress"))
+        if status is Status.SUCCESS:
+            progress = 100
+        buttons = tuple(
+            b for b in (Button.from_json(x) for x in _as_list(data.get("buttons"))) if b
+        )
+        return cls(
+            id=_id_text(data.get("id")) or task_id,
+            status=status,
+            progress=progress,
+            action=_text(data.get("action")).upper(),
+            prompt=_text(data.get("prompt")),
+            fail_reason=_text(data.get("fail_reason") or data.get("failReason")),
+            grid_image_url=_text(data.get("grid_image_url")),
+            image_urls=_url_list(data.get("image_urls")),
+            buttons=buttons,
+            submit_time=parse_timestamp(data.get("submit_time") or data.get("created")),
+            start_time=parse_timestamp(data.get("start_time")),
+            finish_time=parse_timestamp(data.get("finish_time") or data.get("completed")),
+            description=_text(data.get("description")),
+        )
+
+    @classmethod
+    def from_unified_view(cls, data: dict[str, Any], task_id: str = "") -> Task:
+        """Parse `GET /v1/tasks/{id}`, wrapped (`{code, data}`) or already unwrapped."""
+        if isinstance(data.get("data"), dict):
+            data = data["data"]
+        status = parse_status(data.get("status"))
+        result = data.get("result") if isinstance(data.get("result"), dict) else {}
+        urls = _url_list(result.get("images"))
+        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        fail_reason = _text(error.get("message"))
+        if not fail_reason and _text(data.get("status")).lower().startswith("cancel"):
+            fail_reason = "cancelled"
+        return cls(
+            id=_id_text(data.get("id")) or task_id,
+            status=status,
+            progress=100 if status is Status.SUCCESS else parse_progress(data.get("progress")),
+            action=_text(data.get("action")).upper(),
+            prompt=_text(data.get("prompt")),
+            fail_reason=fail_reason,
+            image_urls=urls,
+            submit_time=parse_timestamp(data.get("created")),
+            finish_time=parse_timestamp(data.get("completed")),
+        )
+
+    def with_status(self, status: Status, reason: str = "") -> Task:
+        """A copy with a client-side status (EXPIRED, FORBIDDEN) that keeps the cached results."""
+        return replace(self, status=status, fail_reason=reason or self.fail_reason)
+
+    @property
+    def is_grid(self) -> bool:
+        """A 2x2 grid result (U1-U4/V1-V4 apply), rather than a single image."""
+        return len(self.image_urls) >= 4 or any(
+            "::upsample::" in b.custom_id for b in self.buttons
+        )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """What a POST answered: the new task's ID and its first status."""
+
+    task_id: str
+    status: Status
+
+    @classmethod
+    def from_json(cls, data: Any) -> SubmitResult | None:
+        """Find the task ID in any of the shapes seen: data[0], data, or top level."""
+        candidates: list[Any] = []
+        if isinstance(data, dict):
+            inner = data.get("data")
+            if isinstance(inner, list):
+                candidates.extend(inner)
+            elif isinstance(inner, dict):
+                candidates.append(inner)
+            candidates.append(data)
+        for item in candidates:
+            if not isinstance(item, dict):
+                continue
+            task_id = _id_text(item.get("task_id") or item.get("id") or item.get("result"))
+            if task_id:
+                return cls(task_id, parse_status(item.get("status") or "SUBMITTED"))
+        return None

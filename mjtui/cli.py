@@ -1,0 +1,196 @@
+"""Command line: the dashboard by default, headless subcommands for scripts.
+
+Common options work before or after the subcommand (`mjtui --demo status` and
+`mjtui status --demo`). Headless paths never import Textual, so they run without a TTY.
+
+Exit codes: 0 success, 1 a task failed or a query errored, 2 usage, 3 auth or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from mjtui import __version__
+
+EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+
+EPILOG = """\
+exit codes: 0 success, 1 a task failed or a query errored, 2 usage error,
+            3 authentication or configuration error
+environment: APIMART_API_KEY (token), APIMART_BASE_URL, MJTUI_POLL_INTERVAL, MJTUI_IMAGES,
+             MJTUI_CONFIG_DIR, MJTUI_DATA_DIR, MJTUI_CACHE_DIR
+"""
+
+IMAGE_PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options every command takes. Defaults are SUPPRESSed so a later parse never resets
+    what an earlier one set: that is what lets them stand before or after the command."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("common options")
+    sup = argparse.SUPPRESS
+    group.add_argument("--base-url", default=sup, metavar="URL",
+                       help="API base URL (env APIMART_BASE_URL; default https://api.apimart.ai)")
+    group.add_argument("--session", default=sup, metavar="NAME|PATH",
+                       help="session name (in the data folder) or path to a session .toml file")
+    group.add_argument("--poll-interval", type=float, default=sup, metavar="SECONDS",
+                       help="seconds between polls of a running task (default 4)")
+    group.add_argument("--demo", action="store_true", default=sup,
+                       help="use the built-in fake API with demo jobs (no token, no network)")
+    group.add_argument("--images", choices=IMAGE_PROTOCOLS, default=sup,
+                       help="image preview protocol in the dashboard (default auto)")
+    group.add_argument("--read-only", action="store_true", default=sup,
+                       help="dashboard: watch only, disable every action that starts a job")
+    return common
+
+
+def _imagine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", help="the prompt text")
+    group = parser.add_argument_group("structured fields (appended to the prompt by the API)")
+    group.add_argument("--ar", "--aspect-ratio", dest="size", metavar="W:H", help="aspect ratio, e.g. 16:9")
+    group.add_argument("--version", "--v", dest="version", metavar="V", help="model version: 8.1, 7, 6.1, ...")
+    group.add_argument("--stylize", "--s", dest="stylize", type=int, metavar="0-1000")
+    group.add_argument("--chaos", "--c", dest="chaos", type=int, metavar="0-100")
+    group.add_argument("--quality", "--q", dest="quality", metavar="Q", help="0.25, 0.5, 1 or 2")
+    group.add_argument("--seed", type=int)
+    group.add_argument("--no", "--negative-prompt", dest="negative_prompt", metavar="TEXT")
+    group.add_argument("--style", metavar="STYLE", help="e.g. raw")
+    group.add_argument("--weird", "--w", dest="weird", type=int, metavar="0-3000")
+    group.add_argument("--speed", choices=("relax", "fast", "turbo"))
+    group.add_argument("--tile", action="store_true", default=None)
+    group.add_argument("--niji", action="store_true", default=None)
+    group.add_argument("--raw", action="store_true", default=None)
+    group.add_argument("--draft", action="store_true", default=None)
+    group.add_argument("--image-url", dest="image_urls", action="append", default=[],
+                       metavar="URL", help="a reference image (repeatable)")
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level (dashboard) parser and one parser per subcommand."""
+    common = _common_options()
+    top = argparse.ArgumentParser(
+        prog="mjtui",
+        description="A keyboard-driven terminal dashboard for Midjourney jobs on the apimart API.\n"
+        "With no command it opens the dashboard; `mjtui ID...` adds those task IDs first.",
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n"
+        "  status     print each task's state once (--json for JSON Lines)\n"
+        "  watch      print a line per change until every task is finished\n"
+        "  imagine    start a new job from a prompt and print its task ID\n"
+        "  action     press a button (U1, V2, reroll, zoom-2x, ...) and print the new task ID\n"
+        "  modal      answer a task waiting in MODAL (Vary Region, Custom Zoom)\n"
+        "  fake-server  run the fake apimart API on a loopback port\n"
+        "  info       print versions, config and session paths\n"
+        "run `mjtui COMMAND --help` for a command's options\n\n" + EPILOG,
+    )
+    top.add_argument("--version", action="version", version=f"mjtui {__version__}")
+    top.add_argument("ids", nargs="*", metavar="ID", help="task IDs to add to the session")
+
+    def sub(name: str, help_text: str) -> argparse.ArgumentParser:
+        return argparse.ArgumentParser(
+            prog=f"mjtui {name}", description=help_text, parents=[common], epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    commands: dict[str, argparse.ArgumentParser] = {}
+    p = commands["status"] = sub("status", "Print each task's state once (the session's tasks when no ID is given).")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object per task")
+
+    p = commands["watch"] = sub("watch", "Print a line per change until every task is finished.")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object per change")
+
+    p = commands["imagine"] = sub("imagine", "Start a new job and print its task ID.")
+    _imagine_options(p)
+    p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
+    p.add_argument("--label", default="", help="a label for the task in the session")
+
+    p = commands["action"] = sub(
+        "action",
+        "Press a button of a finished task and print the new task ID.\n\n"
+        "BUTTON: U1-U4, V1-V4, reroll, vary-subtle, vary-strong, vary-region, zoom-2x,\n"
+        "zoom-1.5x, custom-zoom, make-square, pan-left, pan-right, pan-up, pan-down,\n"
+        "upscale-subtle, upscale-creative, upscale-2x, upscale-4x, animate-high, animate-low,\n"
+        "or a raw customId from the task's buttons.",
+    )
+    p.add_argument("id", metavar="ID")
+    p.add_argument("button", metavar="BUTTON")
+    p.add_argument("--watch", action="store_true", help="then watch the new task until it finishes")
+
+    p = commands["modal"] = sub("modal", "Answer a task waiting in MODAL; the same task ID then runs.")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--prompt", help="the new prompt (empty: the parent's prompt is used)")
+    p.add_argument("--mask-url", help="PNG mask URL or data: URI (white = repaint)")
+    p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
+
+    p = commands["fake-server"] = sub("fake-server", "Run the fake apimart API on a loopback port.")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    p.add_argument("--token", default="sk-fake-token", help="the token the fake accepts")
+    p.add_argument("--run-seconds", type=float, default=12.0, help="how long a job runs")
+    p.add_argument("--queue-seconds", type=float, default=2.0, help="how long a job waits queued")
+    p.add_argument("--seed-demo", action="store_true", help="start with the demo jobs")
+
+    commands["info"] = sub("info", "Print versions, config, session and cache paths.")
+    return top, commands
+
+
+_OPTIONS_WITH_VALUE = {"--base-url", "--session", "--poll-interval", "--images"}
+
+
+def split_command(argv: Sequence[str]) -> tuple[list[str], str | None, list[str]]:
+    """Split argv into (options before the command, command, the rest).
+
+    The command is the first bare word that names one; common options and their values
+    before it are skipped, so `mjtui --session work status` finds `status`.
+    """
+    _, commands = build_parsers()
+    skip_next = False
+    for position, token in enumerate(argv):
+        if skip_next:
+            skip_next = False
+            continue
+        if token == "--":
+            break
+        if token.startswith("-"):
+            skip_next = token in _OPTIONS_WITH_VALUE
+            continue
+        if token in commands:
+            return list(argv[:position]), token, list(argv[position + 1 :])
+        break
+    return list(argv), None, []
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    top, commands = build_parsers()
+    before, command, rest = split_command(argv)
+    if command is None:
+        args = top.parse_args(before)
+        args.command = None
+        return args
+    # Options before the command first, then the command's own (which may repeat them).
+    common = _common_options()
+    namespace = common.parse_args(before) if before else argparse.Namespace()
+    args = commands[command].parse_args(rest, namespace=namespace)
+    args.command = command
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        from mjtui.launch import run_dashboard
+
+        return run_dashboard(args)
+    from mjtui.commands import run_command
+
+    return run_command(args)

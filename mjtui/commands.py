@@ -1,0 +1,367 @@
+"""The headless subcommands: status, watch, imagine, action, modal, info, fake-server.
+
+Each records the tasks it touches in the session, so the dashboard shows them later. Nothing
+here imports Textual. API text is printed through `printable`, never raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
+
+from mjtui import actions
+from mjtui.api.client import ApimartClient, ImagineRequest, validate_task_id
+from mjtui.api.errors import ApimartError, NotFound, Unauthorized
+from mjtui.api.models import Status, SubmitResult, Task
+from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
+from mjtui.config import ConfigError
+from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
+from mjtui.session import Session, SessionError, TrackedTask, save_session
+from mjtui.text import printable
+from mjtui.tracker import TaskUpdate, Tracker
+
+QUERY_CONCURRENCY = 8
+
+
+def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run one subcommand; returns the exit code."""
+    out = out or sys.stdout
+    try:
+        settings = settings_from_args(args)
+        if args.command == "fake-server":
+            return _fake_server(args)
+        if args.command == "info":
+            from mjtui.info import print_info
+
+            print_info(settings, out)
+            return EXIT_OK
+        session = open_session(settings)
+        backend = make_backend(settings)
+    except (ConfigError, SessionError) as exc:
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ApimartError as exc:  # an insecure base URL
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    handler = _HANDLERS[args.command]
+    context = Context(args, backend, session, out, settings.poll_interval)
+    try:
+        return asyncio.run(context.run(handler))
+    except KeyboardInterrupt:
+        return 130
+
+
+class Context:
+    """What a running command needs: its arguments, the client, the session, stdout."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        backend: Backend,
+        session: Session,
+        out: TextIO,
+        poll_interval: float,
+    ) -> None:
+        self.args = args
+        self.backend = backend
+        self.client: ApimartClient = backend.client
+        self.session = session
+        self.out = out
+        self.poll_interval = poll_interval
+
+    async def run(self, handler: Callable[[Context], Awaitable[int]]) -> int:
+        try:
+            async with self.client:
+                if self.backend.fake is not None:
+                    from mjtui.demo import prepare_demo
+
+                    prepare_demo(self.backend.fake, self.session)
+                return await handler(self)
+        except Unauthorized as exc:
+            self.error(f"the API key was rejected: {exc.message}")
+            return EXIT_CONFIG
+        finally:
+            self.save()
+            if self.backend.fake is not None:
+                from mjtui.demo import save_demo_state
+
+                save_demo_state(self.backend.fake, self.session)
+
+    # -- session bookkeeping -------------------------------------------------------------
+
+    def remember(self, task: Task) -> None:
+        """Record a task's latest state in the session (adding it if new)."""
+        now = time.time()
+        if task.id not in self.session:
+            self.session.add(TrackedTask(task=task, added_at=now, updated_at=now))
+        else:
+            self.session.update_task(task, now)
+
+    def remember_new(self, result: SubmitResult, parent: str, origin: str, label: str = "") -> None:
+        now = time.time()
+        task = Task(id=result.task_id, status=result.status)
+        self.session.add(
+            TrackedTask(task=task, label=label, parent_id=parent, origin=origin, added_at=now)
+        )
+        self.save()
+
+    def save(self) -> None:
+        try:
+            save_session(self.session)
+        except SessionError as exc:
+            self.error(f"session not saved: {exc}")
+
+    # -- output --------------------------------------------------------------------------
+
+    def print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def error(self, message: str) -> None:
+        print(f"mjtui: {printable(message)}", file=sys.stderr, flush=True)
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | None) -> dict[str, Any]:
+    """One JSON Lines object of `status --json` / `watch --json`."""
+    data: dict[str, Any] = {
+        "id": task.id,
+        "status": task.status.value,
+        "progress": task.progress,
+        "action": task.action,
+        "prompt": task.prompt,
+        "fail_reason": task.fail_reason,
+        "grid_image_url": task.grid_image_url,
+        "image_urls": list(task.image_urls),
+        "buttons": [
+            {"custom_id": spec.custom_id, "label": spec.label}
+            for spec in actions.describe_all(task.buttons)
+        ],
+        "label": tracked.label if tracked else "",
+        "parent": tracked.parent_id if tracked else "",
+    }
+    if error is not None:
+        data["error"] = error.to_dict()
+    return data
+
+
+def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False) -> str:
+    """One human line: ID, status, progress, action, prompt or reason."""
+    status = task.status.value + (" (stalled)" if stalled else "")
+    line = f"{printable(task.id)}  {status:<13} {task.progress:>3}%  {printable(task.action):<13}"
+    detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
+    if error is not None and error.kind not in ("not_found", "forbidden"):
+        detail = f"[{error.kind}] {error.message}"
+    return f"{line} {printable(detail, limit=80)}".rstrip()
+
+
+def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = False) -> None:
+    if getattr(ctx.args, "json", False):
+        record = task_json(task, ctx.session.get(task.id), error)
+        if stalled:
+            record["stalled"] = True
+        ctx.print(json.dumps(record, ensure_ascii=True))
+    else:
+        ctx.print(task_line(task, error, stalled=stalled))
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+async def _status(ctx: Context) -> int:
+    for task_id in ctx.args.ids:
+        try:
+            validate_task_id(task_id)
+        except ApimartError as exc:
+            ctx.error(str(exc))
+            return EXIT_USAGE
+    ids = list(ctx.args.ids) or list(ctx.session.tasks)
+    if not ids:
+        ctx.error("no tasks: give task IDs, or add some to the session first")
+        return EXIT_OK
+    semaphore = asyncio.Semaphore(QUERY_CONCURRENCY)
+
+    async def query(task_id: str) -> tuple[Task, ApimartError | None]:
+        cached = ctx.session.get(task_id)
+        known = cached.task if cached else Task(id=task_id)
+        try:
+            async with semaphore:
+                return await ctx.client.get_task(task_id), None
+        except Unauthorized:
+            raise
+        except ApimartError as exc:
+            if isinstance(exc, NotFound) and cached:
+                return known.with_status(Status.EXPIRED, exc.message), exc
+            return known, exc
+
+    results = await asyncio.gather(*(query(task_id) for task_id in ids))
+    code = EXIT_OK
+    for task, error in results:
+        if error is None or error.kind in ("not_found", "forbidden"):
+            if error is not None and error.kind == "forbidden":
+                task = task.with_status(Status.FORBIDDEN, error.message)
+            if error is None or task.id in ctx.session:
+                ctx.remember(task)
+        _emit(ctx, task, error)
+        if error is not None or task.status is Status.FAILURE:
+            code = EXIT_TASK_FAILED
+    return code
+
+
+async def _watch_ids(ctx: Context, ids: list[str]) -> int:
+    """Poll until every task is final, printing a line per change."""
+    failed: set[str] = set()
+
+    def on_update(update: TaskUpdate) -> None:
+        task = update.task
+        if task is None:  # never seen yet, and the first poll failed: say so, keep going
+            ctx.error(f"{update.task_id}: {update.error}")
+            return
+        ctx.remember(task)
+        _emit(ctx, task, update.error, update.stalled)
+        if task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
+            failed.add(task.id)
+        ctx.save()
+
+    tracker = Tracker(ctx.client, poll_interval=ctx.poll_interval, on_update=on_update)
+    for task_id in ids:
+        cached = ctx.session.get(task_id)
+        tracker.track(task_id, cached.task if cached else None)
+    await tracker.run_until_all_final()
+    return EXIT_TASK_FAILED if failed else EXIT_OK
+
+
+async def _watch(ctx: Context) -> int:
+    for task_id in ctx.args.ids:
+        try:
+            validate_task_id(task_id)
+        except ApimartError as exc:
+            ctx.error(str(exc))
+            return EXIT_USAGE
+    return await _watch_ids(ctx, list(ctx.args.ids))
+
+
+async def _submitted(ctx: Context, result: SubmitResult, parent: str, origin: str) -> int:
+    ctx.remember_new(result, parent, origin, getattr(ctx.args, "label", ""))
+    ctx.print(result.task_id)
+    if getattr(ctx.args, "watch", False):
+        return await _watch_ids(ctx, [result.task_id])
+    return EXIT_OK
+
+
+async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResult]]) -> SubmitResult | int:
+    try:
+        return await submit()
+    except Unauthorized:
+        raise
+    except ApimartError as exc:
+        ctx.error(str(exc))
+        return EXIT_USAGE if exc.kind == "invalid_id" else EXIT_TASK_FAILED
+
+
+async def _imagine(ctx: Context) -> int:
+    a = ctx.args
+    request = ImagineRequest(
+        prompt=a.prompt, size=a.size, version=a.version, stylize=a.stylize, chaos=a.chaos,
+        quality=a.quality, seed=a.seed, negative_prompt=a.negative_prompt, style=a.style,
+        weird=a.weird, speed=a.speed, tile=a.tile, niji=a.niji, raw=a.raw, draft=a.draft,
+        image_urls=tuple(a.image_urls),
+    )
+    if not a.prompt.strip():
+        ctx.error("the prompt is empty")
+        return EXIT_USAGE
+    result = await _submit_safely(ctx, lambda: ctx.client.imagine(request))
+    if isinstance(result, int):
+        return result
+    return await _submitted(ctx, result, parent="", origin="imagine")
+
+
+async def _action(ctx: Context) -> int:
+    task_id, name = ctx.args.id, ctx.args.button
+    try:
+        validate_task_id(task_id)
+        actions.parse_name(name)
+    except ApimartError as exc:
+        ctx.error(str(exc))
+        return EXIT_USAGE
+    except actions.UnknownButton:
+        if "::" not in name:
+            ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
+            return EXIT_USAGE
+    # Act only on what the API says now: a parent at 100% may not be SUCCESS yet.
+    try:
+        parent = await ctx.client.get_task(task_id)
+    except Unauthorized:
+        raise
+    except ApimartError as exc:
+        ctx.error(f"cannot read task {task_id}: {exc}")
+        return EXIT_TASK_FAILED
+    ctx.remember(parent)
+    if parent.status is not Status.SUCCESS:
+        ctx.error(f"task {task_id} is {parent.status.value}, not SUCCESS: nothing to press yet")
+        return EXIT_TASK_FAILED
+    try:
+        submission = actions.resolve(task_id, name, parent.buttons)
+    except actions.UnknownButton as exc:
+        ctx.error(str(exc))
+        return EXIT_USAGE
+    result = await _submit_safely(ctx, lambda: ctx.client.submit(submission))
+    if isinstance(result, int):
+        return result
+    tracked = ctx.session.get(task_id)
+    custom_id = submission.body.get("custom_id")
+    if tracked is not None and custom_id:
+        ctx.session.mark_button_used(task_id, custom_id)
+    return await _submitted(ctx, result, parent=task_id, origin=name)
+
+
+async def _modal(ctx: Context) -> int:
+    task_id = ctx.args.id
+    try:
+        validate_task_id(task_id)
+    except ApimartError as exc:
+        ctx.error(str(exc))
+        return EXIT_USAGE
+    result = await _submit_safely(
+        ctx, lambda: ctx.client.modal(task_id, prompt=ctx.args.prompt, mask_url=ctx.args.mask_url)
+    )
+    if isinstance(result, int):
+        return result
+    if task_id not in ctx.session:
+        ctx.remember(Task(id=task_id, status=result.status))
+    ctx.print(result.task_id)
+    if ctx.args.watch:
+        return await _watch_ids(ctx, [result.task_id])
+    return EXIT_OK
+
+
+def _fake_server(args: argparse.Namespace) -> int:
+    from mjtui.fake.server import serve
+
+    print(f"fake apimart on http://{args.host}:{args.port}  token: {args.token}", flush=True)
+    try:
+        serve(
+            host=args.host, port=args.port, tokens={args.token}, seed_demo=args.seed_demo,
+            run_seconds=args.run_seconds, queue_seconds=args.queue_seconds,
+        )
+    except ValueError as exc:
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[[Context], Awaitable[int]]] = {
+    "status": _status,
+    "watch": _watch,
+    "imagine": _imagine,
+    "action": _action,
+    "modal": _modal,
+}

@@ -1,0 +1,290 @@
+"""Settings from, in rising precedence: defaults, the config file, the environment, the CLI.
+
+The API key may come from `APIMART_API_KEY` or from the config file, and then only if no
+one but its owner can read the file. It never appears in a repr, a message or a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from mjtui.paths import config_file, default_download_dir
+
+DEFAULT_BASE_URL = "https://api.apimart.ai"
+IMAGE_MODES = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
+POLL_MIN, POLL_MAX = 1.0, 300.0
+CONCURRENCY_MAX = 64
+
+
+class ConfigError(Exception):
+    """Settings we refuse to start with; the message says where and how to fix it."""
+
+    def __init__(self, message: str, *, path: Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved once at start-up."""
+
+    base_url: str = DEFAULT_BASE_URL
+    token: str = field(default="", repr=False)
+    poll_interval: float = 4.0
+    session: str | None = None
+    images: str = "auto"
+    image_cache_mb: int = 200
+    download_dir: str = ""
+    bell: bool = True
+    theme: str = ""
+    read_only: bool = False
+    max_concurrency: int = 8
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    demo: bool = False
+    token_source: str = ""  # "env APIMART_API_KEY", "config file <path>", ... (diagnostics)
+    config_path: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def require_token(self) -> str:
+        """The API key, or a ConfigError saying how to provide one (demo mode needs none)."""
+        if not self.token and not self.demo:
+            where = self.config_path or str(config_file())
+            raise ConfigError(
+                f"no API key: set APIMART_API_KEY or put api_key in {where} (chmod 600)"
+            )
+        return self.token
+
+
+# Config-file key -> (Settings field, accepted types, description for messages).
+_FILE_KEYS: dict[str, tuple[str, tuple[type, ...], str]] = {
+    "api_key": ("token", (str,), "a string"),
+    "base_url": ("base_url", (str,), "a string"),
+    "poll_interval": ("poll_interval", (int, float), "a number of seconds"),
+    "session": ("session", (str,), "a string"),
+    "images": ("images", (str,), "a string"),
+    "image_cache_mb": ("image_cache_mb", (int,), "an integer"),
+    "download_dir": ("download_dir", (str,), "a string"),
+    "bell": ("bell", (bool,), "true or false"),
+    "theme": ("theme", (str,), "a string"),
+    "read_only": ("read_only", (bool,), "true or false"),
+    "max_concurrency": ("max_concurrency", (int,), "an integer"),
+    "keymap": ("keymap", (dict,), "a table"),
+}
+_FIELD_TYPES = {name: (kinds, what) for name, kinds, what in _FILE_KEYS.values()}
+_FIELD_TYPES["demo"] = ((bool,), "true or false")
+
+_ENV_KEYS = {
+    "APIMART_API_KEY": "token",
+    "APIMART_BASE_URL": "base_url",
+    "MJTUI_POLL_INTERVAL": "poll_interval",
+    "MJTUI_IMAGES": "images",
+}
+
+
+def _type_ok(value: Any, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] = os.environ,
+    config_path: Path | None = None,
+) -> Settings:
+    """Resolve settings: `overrides` (CLI; None values mean "not given") > `env` > the
+    config file (`config_file()` unless `config_path`) > defaults."""
+    path = config_path if config_path is not None else config_file()
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, value in _read_config_file(path, warnings).items():
+        values[name], sources[name] = value, f"config file {path}"
+    for var, name in _ENV_KEYS.items():
+        text = env.get(var, "").strip()
+        if not text:
+            continue
+        if name == "poll_interval":
+            try:
+                values[name] = float(text)
+            except ValueError:
+                raise ConfigError(f"{var} must be a number of seconds, not {text[:40]!r}") from None
+        else:
+            values[name] = text
+        sources[name] = f"env {var}"
+    for name, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if name not in _FIELD_TYPES:
+            raise ConfigError(f"unknown setting {name!r} given on the command line")
+        kinds, what = _FIELD_TYPES[name]
+        if not _type_ok(value, kinds):
+            raise ConfigError(f"command-line setting {name} must be {what}")
+        values[name], sources[name] = value, "command line"
+    settings = _validated(values, sources, warnings)
+    return replace(
+        settings,
+        token_source=sources.get("token", "") if settings.token else "",
+        config_path=str(path),
+        warnings=tuple(warnings),
+    )
+
+
+def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[str]) -> Settings:
+    """Check ranges and choices, naming where a bad value came from."""
+
+    def fail(name: str, message: str) -> ConfigError:
+        return ConfigError(f"{sources.get(name, 'settings')}: {message}")
+
+    if "token" in values:
+        values["token"] = values["token"].strip()  # a pasted key often brings a newline
+    if "base_url" in values:
+        try:
+            values["base_url"] = validate_base_url(values["base_url"])
+        except ConfigError as exc:
+            raise fail("base_url", str(exc)) from None
+    if "poll_interval" in values:
+        seconds = float(values["poll_interval"])
+        if not math.isfinite(seconds):
+            raise fail("poll_interval", "poll_interval must be a finite number of seconds")
+        clamped = max(POLL_MIN, min(POLL_MAX, seconds))
+        if clamped != seconds:
+            warnings.append(
+                f"poll_interval {seconds:g} s is outside {POLL_MIN:g}-{POLL_MAX:g} s; "
+                f"using {clamped:g} s"
+            )
+        values["poll_interval"] = clamped
+    if "images" in values:
+        values["images"] = values["images"].strip().lower()
+        if values["images"] not in IMAGE_MODES:
+            raise fail(
+                "images",
+                f"images must be one of {', '.join(IMAGE_MODES)}, not {values['images'][:40]!r}",
+            )
+    if values.get("image_cache_mb", 0) < 0:
+        raise fail("image_cache_mb", "image_cache_mb must be 0 or more")
+    if "max_concurrency" in values:
+        values["max_concurrency"] = max(1, min(CONCURRENCY_MAX, values["max_concurrency"]))
+    if "keymap" in values:
+        keymap = values["keymap"]
+        bad = [k for k, v in keymap.items() if not isinstance(v, str)]
+        if bad:
+            raise fail("keymap", f"keymap values must be strings of keys (see {bad[0]!r})")
+        values["keymap"] = MappingProxyType(dict(keymap))
+    download = values.get("download_dir", "")
+    values["download_dir"] = (
+        str(Path(download).expanduser()) if download else str(default_download_dir())
+    )
+    return Settings(**values)
+
+
+def _read_config_file(path: Path, warnings: list[str]) -> dict[str, Any]:
+    """Settings-field values from the config file; missing file -> {}."""
+    try:
+        with open(path, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            raw = handle.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}", path=path) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (at line {line})", path=path, line=line
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_of(str(exc))
+        raise ConfigError(f"{path} does not parse: {exc}", path=path, line=line) from None
+    if "api_key" in data and os.name != "nt" and mode & 0o077:
+        raise ConfigError(
+            f"{path} holds api_key but is readable by others (mode {oct(mode & 0o777)}); "
+            f"run: chmod 600 {path}",
+            path=path,
+        )
+    values: dict[str, Any] = {}
+    unknown = []
+    for key, value in data.items():
+        if key not in _FILE_KEYS:
+            unknown.append(key)
+            continue
+        name, kinds, what = _FILE_KEYS[key]
+        if not _type_ok(value, kinds):
+            raise ConfigError(f"{path}: {key} must be {what}, not {_toml_type(value)}", path=path)
+        values[name] = value
+    for key in unknown:
+        close = difflib.get_close_matches(key, list(_FILE_KEYS), n=2)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        warnings.append(f"{path}: unknown key {key[:40]!r} ignored{hint}")
+    return values
+
+
+def _line_of(message: str) -> int | None:
+    marker = "at line "
+    if marker not in message:
+        return None
+    digits = message.split(marker, 1)[1].split(",", 1)[0].strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def _toml_type(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def validate_base_url(url: str) -> str:
+    """The API base URL without a trailing slash. https:// anywhere; plain http:// only to
+    loopback, because the key travels in every request's Authorization header."""
+    text = url.strip()
+    if any(ord(c) < 33 or c == "\x7f" for c in text):
+        raise ConfigError("base URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        raise ConfigError("base URL is not a valid URL (check the host and port)") from None
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("base URL must not contain a user name or password")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        raise ConfigError(f"base URL must look like https://host, not {text[:80]!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base URL must not have a query or fragment: {text[:80]!r}")
+    if scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"plain http:// to {host} would send your API key in clear; "
+            "use https:// or a loopback address"
+        )
+    return text.rstrip("/")

@@ -1,0 +1,68 @@
+"""Wiring shared by the CLI and the dashboard: settings -> API client, real or demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+
+from mjtui.api.client import ApimartClient
+from mjtui.config import Settings
+from mjtui.session import Session, load_session, resolve_session_path
+
+if TYPE_CHECKING:
+    from mjtui.fake import FakeApimart
+
+DEMO_BASE_URL = "http://demo.apimart.invalid"
+DEMO_SESSION = "demo"
+
+
+@dataclass
+class Backend:
+    """The client to use, and the in-process fake behind it in demo mode."""
+
+    client: ApimartClient
+    fake: FakeApimart | None = None
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The API client for these settings; `--demo` plugs in the in-process fake.
+
+    The fake is imported only in demo mode, so real runs never load it.
+    """
+    if settings.demo:
+        from mjtui.fake import FakeApimart
+        from mjtui.fake.demo import DEMO_TOKEN
+
+        fake = FakeApimart(tokens={DEMO_TOKEN})
+        client = ApimartClient(
+            DEMO_TOKEN,
+            DEMO_BASE_URL,
+            transport=httpx.ASGITransport(app=fake),
+            max_connections=settings.max_concurrency,
+        )
+        return Backend(client, fake)
+    settings.require_token()
+    client = ApimartClient(
+        settings.token, settings.base_url, max_connections=settings.max_concurrency
+    )
+    return Backend(client)
+
+
+def settings_from_args(args: object) -> Settings:
+    """Settings from the config file and environment, overridden by the command line."""
+    from mjtui.config import load_settings
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("base_url", "session", "poll_interval", "demo", "images", "read_only")
+        if getattr(args, name, None) is not None
+    }
+    return load_settings(overrides)
+
+
+def open_session(settings: Settings) -> Session:
+    """Load the session the settings name (`demo` in demo mode unless one was given)."""
+    name = settings.session or (DEMO_SESSION if settings.demo else None)
+    return load_session(resolve_session_path(name))

@@ -1,0 +1,334 @@
+"""The tasks a user tracks, and the session TOML file that remembers them between runs.
+
+`Session` is plain in-memory state with a revision counter, so callers save only after a
+change. `save_session` writes atomically (temp file, fsync, rename) under a lock file and
+first merges what another mjtui process saved meanwhile, so two windows never drop each
+other's tasks. The file layout is documented in docs/session-format.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mjtui.api.models import Status, Task
+from mjtui.paths import sessions_dir
+
+if TYPE_CHECKING:
+    from mjtui.session_file import Decoded
+
+SCHEMA_VERSION = 1
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
+
+
+class SessionError(Exception):
+    """A session file we cannot read or must not overwrite; the message names the file."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedTask:
+    """One task in a session: its last known state plus what only we know about it."""
+
+    task: Task
+    label: str = ""
+    parent_id: str = ""
+    origin: str = ""  # the action or button that made it: "imagine", "U1", a customId
+    added_at: float = field(default_factory=time.time)
+    updated_at: float | None = None  # when the API last answered with a changed state
+    used_buttons: tuple[str, ...] = ()  # customIds already pressed: a guard against re-billing
+    modal_since: float | None = None  # when it entered MODAL (set only while MODAL)
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """UI state worth restoring next time: filter text, sort key, selected row, theme."""
+
+    filter: str = ""
+    sort: str = "added"
+    selected: str = ""
+    theme: str = ""
+
+
+class Session:
+    """Ordered tracked tasks plus view state. Mutate only through the methods (they count
+    revisions); `tasks` is exposed for reading. Methods are safe to call from any thread."""
+
+    def __init__(self, path: Path, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = name or session_name(self.path)
+        self.tasks: dict[str, TrackedTask] = {}
+        self.view = ViewState()
+        self.warnings: list[str] = []
+        self.revision = 0
+        self._saved_revision = 0
+        self._lock = threading.RLock()
+        # What the file looked like when we last read or wrote it: the base of the merge.
+        self._disk_digest: bytes | None = None
+        self._synced_ids: set[str] = set()
+        self._removed: set[str] = set()  # deliberately removed since the last sync
+        self._edited: set[str] = set()  # label/parent/origin set here since the last sync
+        self._view_edited = False
+        self._unkept: bytes | None = None  # file bytes holding entries a save would drop
+        self._fragments: dict[str, tuple[TrackedTask, str]] = {}  # encoded-task cache
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        """True when something changed since the session was loaded or last saved."""
+        return self.revision != self._saved_revision
+
+    def get(self, task_id: str) -> TrackedTask | None:
+        return self.tasks.get(task_id)
+
+    def children_of(self, task_id: str) -> list[TrackedTask]:
+        """Tasks made from `task_id` (by a button or action), in session order."""
+        return [t for t in self.tasks.values() if t.parent_id == task_id]
+
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self.tasks
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __iter__(self) -> Iterator[TrackedTask]:
+        return iter(list(self.tasks.values()))
+
+    # -- changing ------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self.revision += 1
+
+    def add(self, tracked: TrackedTask) -> bool:
+        """Start tracking a task; False (and nothing changes) if it is tracked already."""
+        with self._lock:
+            if tracked.id in self.tasks:
+                return False
+            self.tasks[tracked.id] = tracked
+            self._removed.discard(tracked.id)
+            self._edited.add(tracked.id)
+            self._changed()
+            return True
+
+    def remove(self, task_id: str) -> bool:
+        """Stop tracking a task; a later save also removes it for other processes."""
+        with self._lock:
+            if self.tasks.pop(task_id, None) is None:
+                return False
+            self._removed.add(task_id)
+            self._edited.discard(task_id)
+            self._changed()
+            return True
+
+    def update_task(self, task: Task, now: float) -> bool:
+        """Store a fresh API answer. True only if the state changed (then it must be saved);
+        label, parent and origin are kept. Unknown task IDs are ignored (False)."""
+        with self._lock:
+            old = self.tasks.get(task.id)
+            if old is None or old.task == task:
+                return False
+            if task.status is not Status.MODAL:
+                modal_since = None
+            elif old.task.status is Status.MODAL and old.modal_since is not None:
+                modal_since = old.modal_since
+            else:
+                modal_since = now
+            self.tasks[task.id] = replace(old, task=task, updated_at=now, modal_since=modal_since)
+            self._changed()
+            return True
+
+    def set_label(self, task_id: str, label: str) -> bool:
+        """Name a task; True if that changed anything."""
+        with self._lock:
+            old = self.tasks.get(task_id)
+            if old is None or old.label == label:
+                return False
+            self.tasks[task_id] = replace(old, label=label)
+            self._edited.add(task_id)
+            self._changed()
+            return True
+
+    def mark_button_used(self, task_id: str, custom_id: str) -> bool:
+        """Remember that a button was pressed on a task, so the UI can warn before a repeat."""
+        with self._lock:
+            old = self.tasks.get(task_id)
+            if old is None or custom_id in old.used_buttons:
+                return False
+            self.tasks[task_id] = replace(old, used_buttons=(*old.used_buttons, custom_id))
+            self._changed()
+            return True
+
+    def set_view(self, **changes: str) -> bool:
+        """Update view state (filter, sort, selected, theme); True if anything changed."""
+        with self._lock:
+            new = replace(self.view, **changes)
+            if new == self.view:
+                return False
+            self.view = new
+            self._view_edited = True
+            self._changed()
+            return True
+
+    def _mark_synced(self, digest: bytes | None) -> None:
+        """The file now matches these tasks: reset the merge base."""
+        self._disk_digest = digest
+        self._synced_ids = set(self.tasks)
+        self._removed.clear()
+        self._edited.clear()
+        self._view_edited = False
+        self._saved_revision = self.revision
+
+
+def session_name(path: Path) -> str:
+    """The display name of a session file: its name without `.toml`."""
+    return path.name.removesuffix(".toml")
+
+
+def resolve_session_path(name_or_path: str | None) -> Path:
+    """None -> the default session; a value with a path separator or ending in `.toml` ->
+    that file; anything else is a session name, kept in sessions_dir()."""
+    if name_or_path is None:
+        return sessions_dir() / "default.toml"
+    value = name_or_path
+    separators = {"/", os.sep, os.altsep} - {None}
+    if any(sep in value for sep in separators) or value.endswith(".toml"):
+        return Path(value).expanduser().absolute()
+    if not _NAME.fullmatch(value):
+        raise SessionError(
+            f"invalid session name {value[:80]!r}: use up to 64 letters, digits, '-', '_' "
+            "or '.', not starting with '.' (or give a path ending in .toml)"
+        )
+    return sessions_dir() / f"{value}.toml"
+
+
+# -- disk ------------------------------------------------------------------------------
+def load_session(path: Path | str) -> Session:
+    """Read a session file. A missing file gives an empty session (written only once
+    something changes); a file we cannot read raises SessionError and is left alone."""
+    from mjtui import session_file as sf  # the file format imports this module's types
+
+    session = Session(Path(path))
+    with session._lock:
+        try:
+            raw = sf.read_file(session.path)
+        except FileNotFoundError:
+            return session
+        doc = sf.decode(raw, session.path)
+        session.view = doc.view
+        session.tasks.update((t.id, t) for t in doc.tasks)
+        session.warnings.extend(doc.warnings)
+        session._unkept = raw if doc.lossy else None
+        session._mark_synced(sf.digest(raw))
+    return session
+
+
+def save_session(session: Session) -> bool:
+    """Write the session if it changed (False if not). Merges other processes' saves first;
+    raises SessionError, leaving the file untouched, if the file on disk is unreadable."""
+    from mjtui import session_file as sf
+
+    with session._lock:
+        if not session.dirty:
+            return False
+        target = Path(os.path.realpath(session.path))  # keep a symlinked session a symlink
+        try:
+            written = _save_locked(session, target, sf)
+        except OSError as exc:
+            raise SessionError(
+                f"cannot save session file {target}: {exc.strerror or exc}", path=target
+            ) from exc
+        session._mark_synced(written)
+    return True
+
+
+def _save_locked(session: Session, target: Path, sf: Any) -> bytes:
+    """Under the lock: merge what is on disk now, keep a backup if entries would be lost,
+    write."""
+    sf.make_dirs(target.parent)
+    with sf.file_lock(target):
+        sf.remove_stale_temps(target)
+        try:
+            raw: bytes | None = sf.read_file(target)
+        except FileNotFoundError:
+            raw = None  # deleted meanwhile, or never written: nothing to merge
+        if raw is not None and sf.digest(raw) != session._disk_digest:
+            doc = sf.decode(raw, target)  # another process saved; unreadable: SessionError
+            session._unkept = raw if doc.lossy else None
+            if _merge(session, doc):
+                session._changed()
+        if session._unkept is not None:
+            backup = target.with_name(target.name + ".bak")
+            sf.atomic_write(backup, session._unkept)
+            session.warnings.append(
+                f"{target}: entries mjtui could not read are dropped from it; "
+                f"the previous file is kept as {backup}"
+            )
+        data = sf.encode(session)
+        sf.atomic_write(target, data)
+        session._unkept = None
+        return sf.digest(data)
+
+
+def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> TrackedTask:
+    """Both processes track a task: the newer API state wins; our label/parent/origin win
+    only if we changed them since the last sync; pressed buttons are never forgotten."""
+    newer = theirs.updated_at is not None and (
+        mine.updated_at is None or theirs.updated_at > mine.updated_at
+    )
+    state, meta = (theirs if newer else mine), (mine if edited_here else theirs)
+    used = mine.used_buttons + tuple(b for b in theirs.used_buttons if b not in mine.used_buttons)
+    return TrackedTask(
+        task=state.task,
+        label=meta.label,
+        parent_id=meta.parent_id,
+        origin=meta.origin,
+        added_at=min(mine.added_at, theirs.added_at),
+        updated_at=state.updated_at,
+        used_buttons=used,
+        modal_since=state.modal_since,
+    )
+
+
+def _merge(session: Session, disk: Decoded) -> bool:
+    """Fold the file another process wrote into `session`; True if our tasks changed.
+    Order follows the file, then tasks added here; removals on either side are honoured."""
+    ours = session.tasks
+    merged: dict[str, TrackedTask] = {}
+    for theirs in disk.tasks:
+        if theirs.id in session._removed:
+            continue
+        mine = ours.get(theirs.id)
+        merged[theirs.id] = (
+            theirs if mine is None else _merge_one(mine, theirs, theirs.id in session._edited)
+        )
+    for task_id, mine in ours.items():
+        # On disk at our last sync but gone now: another process removed it.
+        if task_id not in merged and task_id not in session._synced_ids:
+            merged[task_id] = mine
+    view = session.view if session._view_edited else disk.view
+    changed = list(merged.items()) != list(ours.items()) or view != session.view
+    ours.clear()
+    ours.update(merged)
+    session.view = view
+    return changed

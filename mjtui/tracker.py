@@ -1,0 +1,498 @@
+"""Which tasks to poll when: pacing, jitter, backoff, end states and API health.
+
+Pure asyncio (no Textual): the UI drives it from a worker with `run()`, the CLI `watch` command
+with `run_until_all_final()`, tests with `poll_due()` and a fake clock. It only ever reads
+(`source.get_task`); it never submits anything. Scheduling is a heap of (due, seq, task_id)
+with lazy deletion, so a poll costs O(log n) however many tasks are tracked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from mjtui.api.errors import (
+    ApimartError,
+    BadResponse,
+    Forbidden,
+    InsecureBaseUrl,
+    InvalidTaskId,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
+from mjtui.api.models import Status, Task
+from mjtui.backoff import ApiHealth, Health, HealthState, backoff_delay, jittered, spread
+
+__all__ = ["Health", "HealthState", "TaskSource", "TaskUpdate", "Tracker"]
+
+logger = logging.getLogger(__name__)
+
+MAX_INTERVAL = 300.0
+# Errors that retrying cannot fix: the task stops being polled until `refresh()`.
+_PERMANENT = (InvalidTaskId, InsecureBaseUrl, ValidationFailed)
+
+
+class TaskSource(Protocol):
+    """Anything that can fetch one task; `ApimartClient` is the real one."""
+
+    async def get_task(self, task_id: str) -> Task: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    """Something about one task changed: its data, its error state or its stalled flag.
+
+    Times are on the tracker's clock (`time.monotonic` by default), comparable with `at`.
+    """
+
+    task_id: str
+    task: Task | None  # None until the first successful poll when tracked without data
+    previous: Task | None
+    error: ApimartError | None = None  # the transient/permanent error of the last poll
+    failures: int = 0  # consecutive failed polls of this task
+    retry_at: float | None = None  # next poll, when `error` is set and it will be retried
+    stalled: bool = False  # running, but progress has not moved for `stall_after` seconds
+    unchanged_since: float | None = None  # when status/progress last moved (running tasks)
+    polling: bool = True  # still scheduled (False at end states and permanent errors)
+    at: float = 0.0
+
+    @property
+    def retry_in(self) -> float | None:
+        """Seconds from this update to the retry ("network error, retrying in 16 s")."""
+        return None if self.retry_at is None else max(0.0, self.retry_at - self.at)
+
+
+@dataclass(slots=True, eq=False)
+class _Entry:
+    """The tracker's mutable bookkeeping for one task."""
+
+    task_id: str
+    task: Task | None
+    moved_at: float
+    due: float = 0.0
+    seq: int = -1  # seq of this entry's live heap item; -1: not scheduled (lazy deletion)
+    failures: int = 0
+    error_key: tuple[str, str, int] | None = None
+    stalled: bool = False
+    mark: tuple[Status, int] | None = None  # (status, progress) at `moved_at`
+    first: bool = True
+
+
+class Tracker:
+    """Polls tracked tasks until they end, reporting changes through `on_update`."""
+
+    def __init__(
+        self,
+        source: TaskSource,
+        *,
+        poll_interval: float = 4.0,
+        jitter: float = 0.1,
+        max_concurrency: int = 8,
+        stall_after: float = 180.0,
+        max_backoff: float = 120.0,
+        min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_update: Callable[[TaskUpdate], None] | None = None,
+        on_health: Callable[[Health], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self._source = source
+        self._clock = clock
+        self._min_interval = max(1e-6, min_interval)
+        self._interval = self._clamp(poll_interval)
+        self._jitter = max(0.0, min(jitter, 0.5))
+        self._max = max_concurrency
+        self._stall_after = stall_after
+        self._max_backoff = max_backoff
+        self.on_update = on_update
+        self._rng = rng or random.Random()
+        self._entries: dict[str, _Entry] = {}
+        self._active: set[str] = set()  # ids still to be polled
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = itertools.count()
+        self._forced: dict[str, None] = {}  # refresh() requests, in order
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._api = ApiHealth(clock, on_health)
+        self._stopping = False
+        self._running = False
+        self._wake = asyncio.Event()
+        self._sleep_until = -math.inf  # the run loop's wake-up time; earlier schedules wake it
+
+    # -- tracking ---------------------------------------------------------------------------
+
+    def track(self, task_id: str, last_known: Task | None = None) -> None:
+        """Start polling `task_id` now; a final `last_known` is kept but not polled."""
+        if task_id in self._entries:
+            return
+        now = self._clock()
+        entry = _Entry(task_id, last_known, moved_at=now)
+        if last_known is not None:
+            entry.mark = (last_known.status, last_known.progress)
+        self._entries[task_id] = entry
+        if last_known is None or not last_known.status.is_final:
+            self._active.add(task_id)
+            self._schedule(entry, now)
+
+    def untrack(self, task_id: str) -> None:
+        """Forget a task; an answer already on its way is dropped."""
+        entry = self._entries.pop(task_id, None)
+        if entry is not None:
+            entry.seq = -1
+            self._active.discard(task_id)
+            self._forced.pop(task_id, None)
+
+    def task(self, task_id: str) -> Task | None:
+        """The last known state of a tracked task."""
+        entry = self._entries.get(task_id)
+        return entry.task if entry else None
+
+    @property
+    def tracked_ids(self) -> tuple[str, ...]:
+        return tuple(self._entries)
+
+    @property
+    def pending_count(self) -> int:
+        """Tracked tasks still being polled (not final, no permanent error)."""
+        return len(self._active)
+
+    def is_polling(self, task_id: str) -> bool:
+        return task_id in self._active
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    @property
+    def health(self) -> Health:
+        return self._api.health
+
+    @property
+    def on_health(self) -> Callable[[Health], None] | None:
+        """Called with the new `Health` whenever its state (or 429 retry time) changes."""
+        return self._api.on_change
+
+    @on_health.setter
+    def on_health(self, callback: Callable[[Health], None] | None) -> None:
+        self._api.on_change = callback
+
+    # -- controls ---------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Poll nothing until `resume()` (answers already on their way are still applied)."""
+        self._api.set_paused(True)
+
+    def resume(self) -> None:
+        """Undo `pause()` and an auth failure; overdue tasks are polled right away."""
+        self._api.paused = False
+        self._api.clear_auth()
+        self._wake.set()
+
+    def refresh(self, task_ids: Iterable[str] | None = None) -> None:
+        """Re-check tasks now (all when None), final ones too, ignoring their backoff.
+
+        Works while paused and clears an auth failure; still honours a 429 pause.
+        Unknown ids are ignored.
+        """
+        ids = self._entries if task_ids is None else task_ids
+        for task_id in ids:
+            if task_id in self._entries:
+                self._forced[task_id] = None
+        self._api.clear_auth()
+        self._wake.set()
+
+    @property
+    def poll_interval(self) -> float:
+        return self._interval
+
+    @poll_interval.setter
+    def poll_interval(self, value: float) -> None:
+        """Change the cadence; pending due times are rescaled so their spread survives."""
+        new = self._clamp(value)
+        if new == self._interval:
+            return
+        ratio, now = new / self._interval, self._clock()
+        self._interval = new
+        self._heap = []
+        for entry in self._entries.values():
+            if entry.seq >= 0:
+                if entry.due > now:
+                    entry.due = now + (entry.due - now) * ratio
+                entry.seq = next(self._seq)
+                self._heap.append((entry.due, entry.seq, entry.task_id))
+        heapq.heapify(self._heap)
+        self._wake.set()
+
+    def _clamp(self, value: float) -> float:
+        return max(self._min_interval, min(MAX_INTERVAL, float(value)))
+
+    # -- driving ----------------------------------------------------------------------------
+
+    async def poll_due(self) -> float | None:
+        """Poll everything due at `clock()` now and wait for the answers.
+
+        Returns the next due time, or None when nothing is scheduled (paused, auth failed,
+        all final). Not to be mixed with a concurrent `run()`.
+        """
+        now = self._clock()
+        while True:
+            next_due = self._dispatch(now)
+            if not self._inflight:
+                return next_due
+            await asyncio.wait(list(self._inflight.values()), return_when=asyncio.FIRST_COMPLETED)
+
+    async def run(self) -> None:
+        """Poll until `stop()`, sleeping until the next due time or an earlier wake-up."""
+        await self._loop(None)
+
+    async def run_until_all_final(
+        self, task_ids: Iterable[str] | None = None
+    ) -> dict[str, Task | None]:
+        """Poll until the given (default: all) tasks stop being polled; returns their tasks.
+
+        Tracks ids not yet tracked. Raises `Unauthorized` if the API rejects the key.
+        """
+        ids = None if task_ids is None else list(dict.fromkeys(task_ids))
+        for task_id in ids or ():
+            self.track(task_id)
+
+        def done() -> bool:
+            if self._api.auth_error is not None:
+                raise self._api.auth_error
+            return not self._active if ids is None else self._active.isdisjoint(ids)
+
+        await self._loop(done)
+        return {i: self.task(i) for i in (self._entries if ids is None else ids)}
+
+    def stop(self) -> None:
+        """End `run()` for good; in-flight polls are cancelled."""
+        self._stopping = True
+        for poll in self._inflight.values():
+            poll.cancel()
+        self._wake.set()
+
+    async def aclose(self) -> None:
+        """`stop()` and wait for cancelled polls to finish (for callers without `run()`)."""
+        self.stop()
+        await self._cancel_inflight()
+
+    async def _loop(self, done: Callable[[], bool] | None) -> None:
+        if self._running:
+            raise RuntimeError("the tracker is already running")
+        self._running = True
+        try:
+            while not self._stopping and not (done is not None and done()):
+                self._wake.clear()
+                next_due = self._dispatch(self._clock())
+                if next_due is None or len(self._inflight) >= self._max:
+                    self._sleep_until = math.inf  # a finished poll or a control wakes us
+                    await self._wake.wait()
+                else:
+                    self._sleep_until = next_due
+                    delay = next_due - self._clock()
+                    try:
+                        async with asyncio.timeout(max(delay, 0.0)):
+                            await self._wake.wait()
+                    except TimeoutError:
+                        pass
+                self._sleep_until = -math.inf
+        finally:
+            self._running = False
+            self._sleep_until = -math.inf
+            await self._cancel_inflight()
+
+    async def _cancel_inflight(self) -> None:
+        polls = list(self._inflight.values())
+        for poll in polls:
+            poll.cancel()
+        if polls:
+            await asyncio.gather(*polls, return_exceptions=True)
+
+    # -- scheduling -------------------------------------------------------------------------
+
+    def _schedule(self, entry: _Entry, due: float) -> None:
+        entry.due = due
+        entry.seq = seq = next(self._seq)
+        heapq.heappush(self._heap, (due, seq, entry.task_id))
+        if due < self._sleep_until:
+            self._wake.set()
+        if len(self._heap) > 2 * len(self._entries) + 64:  # too many dead items: compact
+            self._heap = [(e.due, e.seq, e.task_id) for e in self._entries.values() if e.seq >= 0]
+            heapq.heapify(self._heap)
+
+    def _is_live(self, item: tuple[float, int, str]) -> bool:
+        entry = self._entries.get(item[2])
+        return entry is not None and entry.seq == item[1]
+
+    def _dispatch(self, now: float) -> float | None:
+        """Start polls that are due at `now`, within the free slots; return the next due time."""
+        api = self._api
+        if self._stopping or api.auth_error is not None:
+            return None
+        if api.gate.blocked(now):
+            return api.gate.retry_at
+        forced, heap, entries = self._forced, self._heap, self._entries
+        while forced and len(self._inflight) < self._max:
+            task_id = next(iter(forced))
+            del forced[task_id]
+            if task_id in entries and task_id not in self._inflight:
+                self._start(entries[task_id])
+        if api.paused:
+            return now if forced else None
+        while heap and len(self._inflight) < self._max:
+            item = heap[0]
+            if not self._is_live(item):
+                heapq.heappop(heap)
+            elif item[0] > now or item[2] in self._inflight:
+                break
+            else:
+                heapq.heappop(heap)
+                self._start(entries[item[2]])
+        while heap and not self._is_live(heap[0]):
+            heapq.heappop(heap)
+        if forced:
+            return now
+        return heap[0][0] if heap else None
+
+    def _start(self, entry: _Entry) -> None:
+        entry.seq = -1
+        self._inflight[entry.task_id] = asyncio.get_running_loop().create_task(
+            self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
+        )
+
+    async def _poll(self, entry: _Entry) -> None:
+        task_id, answered = entry.task_id, False
+        try:
+            try:
+                outcome: Task | ApimartError = await self._source.get_task(task_id)
+            except ApimartError as exc:
+                outcome = exc
+            except Exception as exc:  # a bug in the source must not stop polling
+                logger.debug("get_task(%s) raised", task_id, exc_info=True)
+                outcome = BadResponse(f"unexpected error: {exc!r}")
+            answered = True
+            if self._entries.get(task_id) is entry and not self._stopping:
+                if isinstance(outcome, ApimartError):
+                    self._on_error(entry, outcome, self._clock())
+                else:
+                    self._on_task(entry, outcome, self._clock())
+        finally:
+            was_full = len(self._inflight) >= self._max
+            self._inflight.pop(task_id, None)
+            if not answered and task_id in self._active and self._entries.get(task_id) is entry:
+                self._schedule(entry, self._clock())  # cancelled: ask again next time
+            if was_full:
+                self._wake.set()
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    def _on_task(self, entry: _Entry, task: Task, now: float) -> None:
+        self._api.answered()
+        entry.failures = 0
+        stalled = False
+        mark = (task.status, task.progress)
+        if mark != entry.mark:
+            entry.mark, entry.moved_at = mark, now
+        elif task.status.is_running:
+            stalled = now - entry.moved_at >= self._stall_after
+        if task.status.is_final:
+            self._finish(entry)
+        else:
+            self._active.add(entry.task_id)  # a refreshed task may come back to life
+            if entry.first:  # fan a burst of new tasks out over a whole interval
+                delay = spread(self._interval, self._rng)
+            else:
+                delay = jittered(self._interval, self._jitter, self._rng)
+            self._schedule(entry, now + delay)
+        entry.first = False
+        self._report(entry, task, None, stalled, now)
+
+    def _on_error(self, entry: _Entry, exc: ApimartError, now: float) -> None:
+        entry.first = False
+        if isinstance(exc, NotFound | Forbidden):
+            self._api.answered()
+            entry.failures = 0
+            status = Status.EXPIRED if isinstance(exc, NotFound) else Status.FORBIDDEN
+            task = (entry.task or Task(id=entry.task_id)).with_status(status, exc.message)
+            self._finish(entry)
+            self._report(entry, task, None, False, now)
+        elif isinstance(exc, Unauthorized):
+            self._schedule(entry, now + self._interval)  # polled again after resume()
+            if self._api.auth_failed(exc, now):
+                self._wake.set()  # run_until_all_final() raises it
+        elif isinstance(exc, RateLimited):
+            self._api.rate_limited(
+                exc,
+                now,
+                base=self._interval * 2,
+                cap=self._max_backoff,
+                jitter=self._jitter,
+                rng=self._rng,
+            )
+            self._schedule(entry, now + jittered(self._interval, self._jitter, self._rng))
+        elif isinstance(exc, _PERMANENT):
+            self._finish(entry)
+            self._report(entry, entry.task, exc, entry.stalled, now)
+        else:
+            entry.failures += 1
+            delay = backoff_delay(
+                self._interval, entry.failures, self._max_backoff, self._jitter, self._rng
+            )
+            self._schedule(entry, now + delay)
+            self._api.failed(exc, now)
+            self._report(entry, entry.task, exc, entry.stalled, now)
+
+    def _finish(self, entry: _Entry) -> None:
+        """Stop polling a task (end state or permanent error)."""
+        entry.seq = -1
+        self._active.discard(entry.task_id)
+        self._wake.set()  # run_until_all_final() may be waiting for this one
+
+    def _report(
+        self,
+        entry: _Entry,
+        task: Task | None,
+        error: ApimartError | None,
+        stalled: bool,
+        now: float,
+    ) -> None:
+        """Store the new state and emit a TaskUpdate if anything the UI shows changed."""
+        previous = entry.task
+        key = None if error is None else (error.kind, error.message, entry.failures)
+        changed = (
+            (task is not previous and task != previous)
+            or key != entry.error_key
+            or stalled != entry.stalled
+        )
+        entry.task, entry.error_key, entry.stalled = task, key, stalled
+        if not changed or self.on_update is None:
+            return
+        polling = entry.task_id in self._active
+        running = task is not None and task.status.is_running
+        update = TaskUpdate(
+            task_id=entry.task_id,
+            task=task,
+            previous=previous,
+            error=error,
+            failures=entry.failures,
+            retry_at=entry.due if error is not None and polling else None,
+            stalled=stalled,
+            unchanged_since=entry.moved_at if running else None,
+            polling=polling,
+            at=now,
+        )
+        try:
+            self.on_update(update)
+        except Exception:
+            logger.exception("on_update callback failed")
