@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TextIO
 
 from mjtui import actions
@@ -232,6 +233,12 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
     tracker = Tracker(ctx.client, poll_interval=ctx.poll_interval, on_update=on_update)
     for task_id in ids:
         cached = ctx.session.get(task_id)
+        if cached is not None and cached.task.status.is_final:
+            # The tracker keeps a finished task without polling it, and so never reports
+            # it: print its line (and count a failure) here.
+            _emit(ctx, cached.task, None)
+            if cached.task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
+                failed.add(task_id)
         tracker.track(task_id, cached.task if cached else None)
     await tracker.run_until_all_final()
     return EXIT_TASK_FAILED if failed else EXIT_OK
@@ -333,8 +340,10 @@ async def _modal(ctx: Context) -> int:
     )
     if isinstance(result, int):
         return result
-    if task_id not in ctx.session:
-        ctx.remember(Task(id=task_id, status=result.status))
+    tracked = ctx.session.get(task_id)
+    # The task left MODAL: record that, keeping what the session knew of it.
+    ctx.remember(replace(tracked.task, status=result.status, progress=0) if tracked
+                 else Task(id=task_id, status=result.status))
     ctx.print(result.task_id)
     if ctx.args.watch:
         return await _watch_ids(ctx, [result.task_id])
@@ -347,7 +356,7 @@ def _fake_server(args: argparse.Namespace) -> int:
     print(f"fake apimart on http://{args.host}:{args.port}  token: {args.token}", flush=True)
     try:
         serve(
-            host=args.host, port=args.port, tokens={args.token}, seed_demo=args.seed_demo,
+            host=args.host, port=args.port, tokens={args.token}, demo=args.seed_demo,
             run_seconds=args.run_seconds, queue_seconds=args.queue_seconds,
         )
     except ValueError as exc:

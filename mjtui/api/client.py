@@ -183,7 +183,12 @@ class ApimartClient:
         result = SubmitResult.from_json(data)
         if result is None:
             raise BadResponse("the API accepted the request but sent no task ID", http_status=200)
-        validate_task_id(result.task_id)
+        try:
+            validate_task_id(result.task_id)
+        except InvalidTaskId as exc:  # the server's fault, not a usage error of ours
+            raise BadResponse(
+                f"the API answered an unusable task ID: {exc.message}", http_status=200
+            ) from None
         return result
 
     async def upscale(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:

@@ -1,0 +1,147 @@
+"""MjtuiApp: owns the session, the API client and the poller; screens do the rest.
+
+Kept thin on purpose: polling lives in `Tracker` (pure asyncio, run here as a worker), data in
+`Session`, and everything the user sees in `DashboardScreen` and the dialogs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+from textual.message import Message
+from textual.timer import Timer
+
+from mjtui.config import Settings
+from mjtui.images import DiskCache, ImageLoader
+from mjtui.paths import cache_dir
+from mjtui.runtime import Backend
+from mjtui.session import Session, SessionError, save_session
+from mjtui.tracker import Health, TaskUpdate, Tracker
+from mjtui.ui.bindings import APP_BINDINGS
+from mjtui.ui.palette import MjtuiCommands
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+SAVE_DELAY = 1.0  # seconds: bursts of updates become one save
+
+
+class TaskChanged(Message):
+    """The poller has news about one task. A burst for one task collapses to the latest."""
+
+    def __init__(self, update: TaskUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TaskChanged) and message.update.task_id == self.update.task_id
+
+
+class HealthChanged(Message):
+    """The API's health as the poller sees it changed."""
+
+    def __init__(self, health: Health) -> None:
+        super().__init__()
+        self.health = health
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, HealthChanged)
+
+
+class MjtuiApp(App[None]):
+    """The mjtui dashboard."""
+
+    TITLE = "mjtui"
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {MjtuiCommands}
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: Session,
+        backend: Backend,
+        *,
+        clock: Callable[[], float] = time.time,
+        image_protocol: str = "halfcell",
+        start_polling: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session = session
+        self.backend = backend
+        self.clock = clock
+        self.image_protocol = image_protocol
+        self.start_polling = start_polling
+        self.bell_enabled = settings.bell
+        self.tracker = Tracker(
+            backend.client,
+            poll_interval=settings.poll_interval,
+            max_concurrency=settings.max_concurrency,
+            on_update=lambda update: self.dashboard.post_message(TaskChanged(update)),
+            on_health=lambda health: self.dashboard.post_message(HealthChanged(health)),
+        )
+        from mjtui.ui.screens.dashboard import DashboardScreen
+
+        self.dashboard = DashboardScreen()  # the home screen; poller news goes to it
+        self._save_timer: Timer | None = None
+        self.save_error: str = ""
+        self.image_loader = ImageLoader(
+            backend.client,
+            DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),
+        )
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        theme = self.session.view.theme or self.settings.theme
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.push_screen(self.dashboard)
+        for tracked in self.session:
+            self.tracker.track(tracked.id, tracked.task)
+        if self.start_polling:
+            self.run_worker(self.tracker.run(), name="poller", group="poller", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        self.tracker.stop()
+        self.save()
+        await self.backend.client.aclose()
+
+    def watch_theme(self, theme: str) -> None:
+        if self.session.set_view(theme=theme):
+            self.schedule_save()
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def schedule_save(self) -> None:
+        """Save soon: many changes within SAVE_DELAY become one atomic write."""
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_DELAY, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_timer = None
+        self.save()
+
+    def save(self) -> bool:
+        """Write the session if it changed; a failure is shown, never fatal."""
+        try:
+            saved = save_session(self.session)
+        except (SessionError, OSError) as exc:
+            message = f"session not saved: {exc}"
+            if message != self.save_error:
+                self.notify(message, title="Save failed", severity="error", timeout=10, markup=False)
+            self.save_error = message
+            return False
+        self.save_error = ""
+        return saved
+
+    async def action_quit(self) -> None:
+        self.tracker.stop()
+        self.save()
+        self.exit()
+
+    def ring_bell(self) -> None:
+        if self.bell_enabled:
+            self.bell()

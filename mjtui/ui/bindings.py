@@ -1,0 +1,50 @@
+"""Every key binding, each with an id users can remap in `[keymap]` of config.toml.
+
+The footer, the help screen and the command palette all read these, so a key is documented
+once, here.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+APP_BINDINGS: list[Binding] = [
+    Binding("q", "quit", "Quit", id="quit"),
+    Binding("question_mark,f1", "help", "Help", id="help"),
+]
+
+DASHBOARD_BINDINGS: list[Binding] = [
+    # tasks
+    Binding("a", "add_tasks", "Add", id="add-tasks", tooltip="Track task IDs (many at once)"),
+    Binding("n", "new_imagine", "New", id="new-imagine", tooltip="Start a new imagine job"),
+    Binding("l", "label", "Label", id="label", show=False),
+    Binding("delete", "remove", "Remove", id="remove", show=False),
+    Binding("space", "toggle_mark", "Mark", id="mark", show=False),
+    # view
+    Binding("slash", "filter", "Filter", id="filter"),
+    Binding("escape", "escape", "Clear", id="clear", show=False),
+    Binding("s", "cycle_sort", "Sort", id="sort"),
+    Binding("L", "lineage", "Lineage", id="lineage", show=False),
+    # polling
+    Binding("p", "toggle_pause", "Pause", id="pause"),
+    Binding("R", "refresh", "Refresh", id="refresh", show=False),
+    Binding("plus,equals_sign", "interval(1)", "Slower", id="interval-up", show=False),
+    Binding("minus", "interval(-1)", "Faster", id="interval-down", show=False),
+    Binding("b", "toggle_bell", "Bell", id="bell", show=False),
+    # follow-ups
+    Binding("u", "prefix('u')", "U1-4", id="upscale"),
+    Binding("v", "prefix('v')", "V1-4", id="variation"),
+    Binding("r", "reroll", "Reroll", id="reroll"),
+    Binding("x", "actions_menu", "Actions", id="actions"),
+    Binding("m", "modal", "Answer", id="modal"),
+    Binding("1", "tile(1)", "1", id="tile-1", show=False),
+    Binding("2", "tile(2)", "2", id="tile-2", show=False),
+    Binding("3", "tile(3)", "3", id="tile-3", show=False),
+    Binding("4", "tile(4)", "4", id="tile-4", show=False),
+    # images
+    Binding("t", "toggle_tiles", "Tiles", id="tiles", show=False),
+    Binding("f", "fullscreen", "Full", id="fullscreen", show=False),
+    Binding("o", "open_url", "Open", id="open-url", show=False),
+    Binding("c", "copy_url", "Copy URL", id="copy-url", show=False),
+    Binding("d", "download", "Download", id="download", show=False),
+]

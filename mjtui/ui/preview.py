@@ -1,0 +1,491 @@
+"""Image previews: terminal graphics detection and the preview widget.
+
+The only module that imports textual-image (0.12.0 here). Its import probes the terminal
+(Sixel DA1 query, Kitty graphics query, cell size), which only works before `App.run()`:
+call `detect_terminal_protocol()` from the launcher first. Every import of textual-image in
+this module goes through `_widget_module()`, which seeds the cell size and hides the TTY
+from the import so no probe is ever written from here; the only probes are the explicit ones
+`detect_terminal_protocol("auto"|"sixel"|"tgp")` runs on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from types import ModuleType
+from typing import Any, ClassVar, Literal
+
+from PIL import Image
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Grid, Vertical
+from textual.events import Resize
+from textual.geometry import Size
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+from mjtui.images import ImageError, ImageLoader, crop_tile, pane_pixels, scale_for_cells
+
+PROTOCOLS = ("tgp", "sixel", "halfcell", "unicode", "none")
+PreviewMode = Literal["grid", "tiles", "single"]
+_DEFAULT_CELL = (10, 20)  # textual-image's own fallback (a VT340 cell)
+_MAX_CELLS = 290  # TGP placeholders can address at most 297 rows/columns
+RESIZE_DEBOUNCE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolChoice:
+    """Which way images reach the terminal, and why (shown on the diagnostics screen)."""
+
+    name: str  # "tgp" | "sixel" | "halfcell" | "unicode" | "none"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalFacts:
+    """What detection found, for the diagnostics screen."""
+
+    protocol: ProtocolChoice
+    cell_width: int
+    cell_height: int
+    cell_size_source: str
+    term: str
+    term_program: str
+    tmux: bool
+    ssh: bool
+    textual_image_version: str
+
+
+def choose_protocol(
+    requested: str,
+    *,
+    is_tty: bool,
+    env: Mapping[str, str],
+    sixel_supported: bool | None,
+    tgp_supported: bool | None,
+) -> ProtocolChoice:
+    """Pick the protocol from the request and the probe answers (None: not asked)."""
+    requested = requested.strip().lower()
+    if requested in PROTOCOLS:
+        return ProtocolChoice(requested, f"forced (--images {requested})")
+    if requested != "auto":
+        raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
+    if not is_tty:
+        return ProtocolChoice("unicode", "stdout is not a terminal")
+    if "TMUX" in env:
+        why = "inside tmux: textual-image 0.12 has no tmux passthrough for Kitty graphics"
+        if sixel_supported:
+            return ProtocolChoice("sixel", f"{why}; sixel reported")
+        return ProtocolChoice("halfcell", f"{why}; half-cell")
+    if sixel_supported:
+        return ProtocolChoice("sixel", "the terminal reported sixel support")
+    if tgp_supported:
+        return ProtocolChoice("tgp", "the terminal answered the Kitty graphics query")
+    return ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell")
+
+
+_facts: TerminalFacts | None = None
+
+
+def current_facts() -> TerminalFacts | None:
+    """The result of `detect_terminal_protocol`, or None if it has not run."""
+    return _facts
+
+
+def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
+    """Decide the protocol; call BEFORE `App.run()` (probes need stdin to themselves).
+
+    "none": textual-image is not imported. "halfcell"/"unicode": imported, nothing sent to
+    the terminal (cell size from TIOCGWINSZ, env or 10x20). "sixel"/"tgp": the cell size may
+    be queried (`CSI 16 t`). "auto": the Sixel query, then (outside tmux) the Kitty query.
+    """
+    global _facts
+    env = os.environ
+    is_tty = _stdout_is_tty()
+    requested = requested.strip().lower()
+    sixel = tgp = None
+    if requested == "none":
+        cell, source = _DEFAULT_CELL, "unused: previews are off"
+        version = _version()
+    else:
+        cell, source = _cell_size(query=is_tty and requested in ("auto", "sixel", "tgp"))
+        module = _widget_module()
+        version = _version()
+        if requested == "auto" and is_tty:
+            renderable = module.__name__.rsplit(".", 1)[0] + ".renderable"
+            sixel = _probe(importlib.import_module(renderable + ".sixel"))
+            if not sixel and "TMUX" not in env:
+                tgp = _probe(importlib.import_module(renderable + ".tgp"))
+    choice = choose_protocol(
+        requested, is_tty=is_tty, env=env, sixel_supported=sixel, tgp_supported=tgp
+    )
+    _facts = TerminalFacts(
+        protocol=choice,
+        cell_width=cell[0],
+        cell_height=cell[1],
+        cell_size_source=source,
+        term=env.get("TERM", ""),
+        term_program=env.get("TERM_PROGRAM", ""),
+        tmux="TMUX" in env,
+        ssh=bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY")),
+        textual_image_version=version,
+    )
+    return choice
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return bool(sys.__stdout__ and sys.__stdout__.isatty())
+    except (OSError, ValueError):
+        return False
+
+
+def _version() -> str:
+    try:
+        return metadata.version("textual-image")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _probe(module: ModuleType) -> bool:
+    """Run one textual-image support query; any terminal trouble counts as "no"."""
+    try:
+        return bool(module.query_terminal_support())
+    except Exception:  # noqa: BLE001 - termios errors when stdin is no terminal, and others
+        return False
+
+
+def _cell_size(*, query: bool) -> tuple[tuple[int, int], str]:
+    """Seed textual-image's cached cell size and say where it came from.
+
+    Order as textual-image's own: TIOCGWINSZ pixels, `CSI 16 t` (only when `query`),
+    TEXTUAL_CELL_WIDTH/HEIGHT, then 10x20.
+    """
+    from textual_image import _terminal  # no probes at import: only the cell-size helpers
+
+    getter: Any = _terminal.get_cell_size
+    if hasattr(getter, "_result"):
+        return (getter._result.width, getter._result.height), "preset before detection"
+    size, source = _DEFAULT_CELL, "default 10x20 (the terminal did not say)"
+    from_env = (os.environ.get("TEXTUAL_CELL_WIDTH", ""), os.environ.get("TEXTUAL_CELL_HEIGHT", ""))
+    env_cell = (int(from_env[0]), int(from_env[1])) if all(v.isdigit() for v in from_env) else None
+    try:
+        rows, cols, width_px, height_px = _terminal.get_tiocgwinsz()
+    except Exception:  # noqa: BLE001 - no terminal, or no ioctl on this platform
+        rows = cols = width_px = height_px = 0
+    if rows and cols and width_px // cols and height_px // rows:
+        size, source = (width_px // cols, height_px // rows), "terminal pixel size (TIOCGWINSZ)"
+    elif query and rows and cols and sys.__stdout__:
+        try:  # guarded: 0.12.0 divides by the column count, which some ptys report as 0
+            answer = getter()
+            size = (answer.width, answer.height)
+            if size == env_cell:
+                source = "TEXTUAL_CELL_WIDTH/HEIGHT"
+            elif size != _DEFAULT_CELL:
+                source = "terminal query (CSI 16 t)"
+        except Exception:  # noqa: BLE001
+            size = _DEFAULT_CELL
+    if size == _DEFAULT_CELL and env_cell and all(env_cell):
+        size, source = env_cell, "TEXTUAL_CELL_WIDTH/HEIGHT"
+    getter._result = _terminal.CellSize(*size)
+    return size, source
+
+
+class _NotATerminal:
+    """Stdout as textual-image's import sees it: not a TTY, so it sends no probes."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _probes_disabled() -> Iterator[None]:
+    real = sys.__stdout__
+    sys.__stdout__ = _NotATerminal(real)  # type: ignore[assignment,misc]
+    try:
+        yield
+    finally:
+        sys.__stdout__ = real  # type: ignore[misc]
+
+
+def _widget_module() -> ModuleType:
+    """`textual_image.widget`, imported without probing (its auto `Image` is never used)."""
+    name = "textual_image.widget"
+    if name not in sys.modules:
+        _cell_size(query=False)
+        with _probes_disabled():
+            importlib.import_module(name)
+    return sys.modules[name]
+
+
+def image_widget_class(protocol: str) -> type[Widget]:
+    """The textual-image widget class for a protocol name (never "none")."""
+    module = _widget_module()
+    classes = {
+        "tgp": module.TGPImage,
+        "sixel": module.SixelImage,
+        "halfcell": module.HalfcellImage,
+        "unicode": module.UnicodeImage,
+    }
+    return classes[protocol]
+
+
+def cell_geometry(protocol: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(physical cell size in pixels, image pixels one cell shows) for a protocol."""
+    from textual_image import _terminal
+
+    cell = tuple(_terminal.get_cell_size())
+    resolution = {"halfcell": (1, 2), "unicode": (1, 1)}.get(protocol, cell)
+    return (cell[0], cell[1]), (resolution[0], resolution[1])
+
+
+# -- the widget --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    key: str
+    urls: tuple[str, ...]
+    mode: str
+    tile: int
+
+
+class PreviewSlot(Container):
+    """One place for an image: the image widget, or a message while loading or on failure."""
+
+    def __init__(self, image_class: type[Widget], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._image_class = image_class
+        self.source: tuple[str, int] | None = None  # (url, tile) being shown or loaded
+
+    def compose(self) -> ComposeResult:
+        yield self._image_class(classes="preview-image")
+        yield Static("", classes="preview-message")
+
+    @property
+    def image_widget(self) -> Any:
+        return self.query_one(".preview-image")
+
+    def show_message(self, text: str) -> None:
+        self.remove_class("-ready")
+        self.query_one(".preview-message", Static).update(text)
+        if self.image_widget.image is not None:
+            self.image_widget.image = None  # frees a TGP upload in the terminal
+
+    def show_image(self, image: Image.Image, cells: tuple[int, int]) -> None:
+        widget = self.image_widget
+        # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
+        widget.styles.width, widget.styles.height = cells
+        if widget.image is not image:
+            widget.image = image
+        self.add_class("-ready")
+
+
+class ImagePreview(Widget):
+    """The one preview pane: swaps images in place; loads and scales in workers.
+
+    `show_images(key, urls, mode)`: "grid"/"single" show `urls[0]` (or tile `tile` of it);
+    "tiles" shows four images 2x2 with labels 1-4, from four URLs or cropped from one grid.
+    """
+
+    def __init__(
+        self,
+        loader: ImageLoader | None = None,
+        *,
+        protocol: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        facts = current_facts()
+        self.protocol = protocol or (facts.protocol.name if facts else "halfcell")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown image protocol {self.protocol!r}")
+        self._loader = loader
+        self._request: _Request | None = None
+        self._resize_timer: Timer | None = None
+        self._loaded_size = Size(0, 0)
+        self._geometry = ((10, 20), (10, 20))
+
+    @property
+    def loader(self) -> ImageLoader | None:
+        return self._loader
+
+    @loader.setter
+    def loader(self, loader: ImageLoader | None) -> None:
+        self._loader = loader
+        self._reload()
+
+    def compose(self) -> ComposeResult:
+        if self.protocol == "none":
+            yield Static("previews off (--images none)", classes="preview-off")
+            return
+        image_class = image_widget_class(self.protocol)
+        self._geometry = cell_geometry(self.protocol)
+        yield PreviewSlot(image_class, id="preview-main")
+        with Grid(id="preview-tiles"):
+            for number in range(1, 5):
+                with Vertical(classes="preview-tile"):
+                    yield PreviewSlot(image_class, classes="tile-slot")
+                    yield Label(str(number), classes="tile-label")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._reload)  # `is_mounted` turns True after this handler
+
+    def show_images(
+        self, key: str, urls: list[str], mode: PreviewMode = "grid", *, tile: int = 0
+    ) -> None:
+        """Show a task's images; the same request again is a no-op (no flicker, no reload)."""
+        request = _Request(key, tuple(url for url in urls if url), mode, tile)
+        if request != self._request:
+            self._request = request
+            self.set_class(mode == "tiles", "-tiles")
+            self._reload()
+
+    def clear(self, message: str = "") -> None:
+        """Show no image, only `message` (a task without images, nothing selected)."""
+        self._request = None
+        self.remove_class("-tiles")
+        self.workers.cancel_group(self, "preview")
+        for slot in self.query(PreviewSlot):
+            slot.source = None
+            slot.show_message(message)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._resize_timer is not None:
+            self._resize_timer.stop()
+        self._resize_timer = self.set_timer(RESIZE_DEBOUNCE, self._rescale)
+
+    def _rescale(self) -> None:
+        if self.size != self._loaded_size:  # the first layout is no reason to restart a load
+            self._reload()
+
+    def _plan(self, request: _Request) -> list[tuple[PreviewSlot, tuple[str, int] | None]]:
+        """Which (url, tile) each visible slot shows; tile 0 means the whole image."""
+        urls = request.urls
+        if request.mode == "tiles":
+            slots = list(self.query(".tile-slot").results(PreviewSlot))
+            if len(urls) >= 4:
+                return [(slot, (urls[n], 0)) for n, slot in enumerate(slots)]
+            return [(slot, (urls[0], n + 1) if urls else None) for n, slot in enumerate(slots)]
+        main = self.query_one("#preview-main", PreviewSlot)
+        return [(main, (urls[0], request.tile) if urls else None)]
+
+    def _reload(self) -> None:
+        """Show what is cached at once, say "loading…" elsewhere, and load the rest in a worker."""
+        if not self.is_mounted or self.protocol == "none" or self._request is None:
+            return
+        self.workers.cancel_group(self, "preview")
+        self._loaded_size = self.size
+        request = self._request
+        pending: list[tuple[PreviewSlot, tuple[str, int]]] = []
+        for slot, source in self._plan(request):
+            slot.source = source
+            if source is None:
+                slot.show_message("no image yet")
+            elif self._loader is None:
+                slot.show_message("previews unavailable")
+            elif not self._show_cached(slot, source):
+                slot.show_message("loading…")
+                pending.append((slot, source))
+        if pending:
+            # After the next refresh the slots have their real size (a mode switch resizes them).
+            self.call_after_refresh(self._load, request, pending)
+
+    def _key(self, slot: PreviewSlot, source: tuple[str, int]) -> tuple[str, int, int, int] | None:
+        box = slot.content_size
+        if box.width <= 0 or box.height <= 0:
+            return None
+        cells = (min(box.width, _MAX_CELLS), min(box.height, _MAX_CELLS))
+        return (source[0], source[1], *pane_pixels(*cells, self._geometry[1]))
+
+    def _show_cached(self, slot: PreviewSlot, source: tuple[str, int]) -> bool:
+        key = self._key(slot, source)
+        scaled = self._loader.scaled.get(key) if key and self._loader else None
+        if scaled is not None:
+            resolution = self._geometry[1]
+            slot.show_image(scaled, (scaled.width // resolution[0], scaled.height // resolution[1]))
+        return scaled is not None
+
+    @work(exclusive=True, group="preview")
+    async def _load(
+        self, request: _Request, pending: list[tuple[PreviewSlot, tuple[str, int]]]
+    ) -> None:
+        await asyncio.gather(*(self._fill(request, slot, source) for slot, source in pending))
+
+    async def _fill(self, request: _Request, slot: PreviewSlot, source: tuple[str, int]) -> None:
+        loader, key = self._loader, self._key(slot, source)
+        if loader is None or key is None:
+            return
+        cell, resolution = self._geometry
+        box = (min(slot.content_size.width, _MAX_CELLS), min(slot.content_size.height, _MAX_CELLS))
+        try:
+            original = await loader.load(source[0])
+            scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution)
+        except ImageError as exc:
+            if self._request is request:
+                slot.show_message(f"image unavailable: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad image must not take the app down
+            self.log.error(f"preview of {source[0][:80]} failed: {exc!r}")
+            if self._request is request:
+                slot.show_message("image unavailable: cannot render")
+            return
+        loader.scaled.put(key, scaled)
+        if self._request is request and slot.source == source:
+            self._show_cached(slot, source)
+
+
+def _prepare(
+    original: Image.Image,
+    tile: int,
+    box: tuple[int, int],
+    cell: tuple[int, int],
+    resolution: tuple[int, int],
+) -> Image.Image:
+    """Crop (tile 1-4) and scale for a box of cells; runs in a thread."""
+    source = crop_tile(original, tile) if tile else original
+    return scale_for_cells(source, box, cell, resolution)
+
+
+class FullscreenPreview(ModalScreen[None]):
+    """One image (or one tile) over the whole terminal; Escape returns."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Back")]
+
+    def __init__(
+        self,
+        loader: ImageLoader | None,
+        url: str,
+        *,
+        tile: int = 0,
+        protocol: str | None = None,
+        title: str = "",
+    ) -> None:
+        super().__init__()
+        self._loader, self._url, self._tile = loader, url, tile
+        self._protocol, self._title = protocol, title
+
+    def compose(self) -> ComposeResult:
+        label = self._title or (f"tile {self._tile}" if self._tile else "image")
+        yield Static(f"{label}  [dim](esc to go back)[/]", id="fullscreen-title")
+        yield ImagePreview(self._loader, protocol=self._protocol, id="fullscreen-preview")
+
+    def on_mount(self) -> None:
+        self.query_one(ImagePreview).show_images(self._url, [self._url], "single", tile=self._tile)

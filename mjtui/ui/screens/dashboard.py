@@ -1,0 +1,219 @@
+"""The home screen: live task table, detail pane, preview, status line and footer."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from mjtui.api.models import Status
+from mjtui.session import TrackedTask
+from mjtui.text import printable
+from mjtui.tracker import Health
+from mjtui.ui.bindings import DASHBOARD_BINDINGS
+from mjtui.ui.format import display_name, row_matches
+from mjtui.ui.screens.dashboard_followups import FollowUpActions
+from mjtui.ui.screens.dashboard_images import ImageActions
+from mjtui.ui.screens.dashboard_tasks import TaskActions
+from mjtui.ui.widgets.detail import DetailPane
+from mjtui.ui.widgets.status_line import StatusLine
+from mjtui.ui.widgets.task_table import RowState, TaskTable
+
+if TYPE_CHECKING:
+    from mjtui.ui.app import HealthChanged, MjtuiApp, TaskChanged
+
+AGE_REFRESH = 10.0  # seconds between re-renders of the relative-time columns
+STATUS_REFRESH = 0.5  # the status line redraws at most this often
+
+
+class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
+    """The live table of tracked tasks and everything about the selected one."""
+
+    BINDINGS = DASHBOARD_BINDINGS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row_states: dict[str, RowState] = {}
+        self.marked: set[str] = set()
+        self.counts: Counter[Status] = Counter()
+        self.health = Health()
+        self.pending_prefix = ""
+        self._status_dirty = True
+        self._in_flight: set[tuple[str, str]] = set()  # (task, customId) being submitted
+
+    @property
+    def mjtui(self) -> MjtuiApp:
+        return cast("MjtuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.mjtui
+        yield StatusLine(id="status-line", clock=app.clock)
+        yield Static("⏸  Polling paused: nothing is fetched until you press p", id="paused-banner")
+        yield Input(placeholder="filter: text in prompt, ID, label or status (!text inverts)",
+                    id="filter")
+        with Vertical(id="main"):
+            yield TaskTable(id="tasks", clock=app.clock)
+            with Horizontal(id="bottom"):
+                yield DetailPane(id="detail", clock=app.clock)
+                yield from self.compose_preview()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.mjtui
+        view = app.session.view
+        table = self.table
+        for tracked in app.session:
+            self.counts[tracked.task.status] += 1
+        filter_input = self.query_one("#filter", Input)
+        filter_input.value = view.filter
+        filter_input.display = bool(view.filter)
+        self.sort = view.sort
+        self.rebuild(keep=view.selected)
+        table.sort_by(self.sort)
+        table.select(view.selected)
+        table.focus()
+        self.set_interval(AGE_REFRESH, self._refresh_ages)
+        self.set_interval(STATUS_REFRESH, self._refresh_status_line)
+        self.show_selected()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one("#tasks", TaskTable)
+
+    @property
+    def selected(self) -> TrackedTask | None:
+        task_id = self.table.selected_id
+        return self.mjtui.session.get(task_id) if task_id else None
+
+    def state_of(self, task_id: str) -> RowState:
+        state = self.row_states.get(task_id, RowState())
+        marked = task_id in self.marked
+        return state if state.marked == marked else RowState(state.stalled, state.error, marked)
+
+    def visible(self, tracked: TrackedTask) -> bool:
+        return row_matches(tracked, self.query_one("#filter", Input).value)
+
+    def rebuild(self, keep: str | None = None) -> None:
+        """Re-fill the table (after a filter change): the only full rebuild there is."""
+        rows = [(t, self.state_of(t.id)) for t in self.mjtui.session if self.visible(t)]
+        self.table.replace_all(rows, keep or self.table.selected_id)
+        self.table.sort_by(self.sort)
+        self.show_selected()
+
+    def upsert_row(self, tracked: TrackedTask) -> None:
+        if self.visible(tracked):
+            self.table.upsert(tracked, self.state_of(tracked.id))
+        else:
+            self.table.remove(tracked.id)
+
+    def show_selected(self) -> None:
+        detail = self.query_one("#detail", DetailPane)
+        tracked = self.selected
+        if tracked is None:
+            if len(self.mjtui.session):
+                detail.show_empty("No task matches the filter. Press esc to clear it.")
+            else:
+                detail.show_empty("No tasks yet. Press a to add task IDs, n to start a new job.")
+            self.show_preview(None)
+            return
+        session = self.mjtui.session
+        parent = session.get(tracked.parent_id) if tracked.parent_id else None
+        detail.show(tracked, self.state_of(tracked.id), parent, session.children_of(tracked.id))
+        self.show_preview(tracked)
+
+    def count_change(self, old: Status | None, new: Status | None) -> None:
+        if old is not None:
+            self.counts[old] -= 1
+        if new is not None:
+            self.counts[new] += 1
+        self._status_dirty = True
+
+    def _refresh_status_line(self) -> None:
+        if not self._status_dirty:
+            return
+        self._status_dirty = False
+        app = self.mjtui
+        self.query_one("#status-line", StatusLine).show(
+            app.session.name, +self.counts, app.tracker.poll_interval, self.health,
+            app.tracker.health.state == "paused" or self.has_class("paused"),
+            self.pending_prefix,
+        )
+
+    def _refresh_ages(self) -> None:
+        self.table.refresh_ages(self.state_of)
+        self._status_dirty = True
+
+    # -- events --------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#tasks")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_selected()
+        if event.row_key.value and self.mjtui.session.set_view(selected=str(event.row_key.value)):
+            self.mjtui.schedule_save()
+
+    def on_task_changed(self, message: TaskChanged) -> None:
+        update = message.update
+        app = self.mjtui
+        old = app.session.get(update.task_id)
+        if old is None:
+            return  # removed while the answer was on its way
+        error = ""
+        if update.error is not None:
+            error = update.error.message
+            if update.retry_in is not None:
+                error += f" · retrying in {update.retry_in:.0f}s"
+        self.row_states[update.task_id] = RowState(update.stalled, error)
+        if update.task is not None and app.session.update_task(update.task, app.clock()):
+            app.schedule_save()
+            self.count_change(old.task.status, update.task.status)
+            self._announce(old, update.task.status)
+        tracked = app.session.get(update.task_id)
+        if tracked is not None:
+            self.upsert_row(tracked)
+            selected = self.table.selected_id
+            if selected in (tracked.id, tracked.parent_id) or (
+                selected and selected in self.mjtui.session and
+                self.mjtui.session.tasks[selected].parent_id == tracked.id):
+                self.show_selected()
+
+    def on_health_changed(self, message: HealthChanged) -> None:
+        self.health = message.health
+        self._status_dirty = True
+
+    def _announce(self, old: TrackedTask, new: Status) -> None:
+        """Toasts (and the bell) when a task reaches a state worth knowing about."""
+        if old.task.status is new:
+            return
+        name = printable(display_name(old), limit=60)
+        tracked = self.mjtui.session.get(old.id)
+        if new is Status.SUCCESS:
+            self.notify(name, title="Finished", markup=False)
+            self.mjtui.ring_bell()
+        elif new is Status.FAILURE:
+            reason = printable(tracked.task.fail_reason if tracked else "", limit=200)
+            self.notify(f"{name}\n{reason or 'no reason given'}", title="Failed",
+                        severity="warning", timeout=10, markup=False)
+            self.mjtui.ring_bell()
+        elif new is Status.MODAL:
+            self.notify(f"{name}\npress m to answer within 30 minutes", title="Needs input",
+                        markup=False)
+        elif new in (Status.EXPIRED, Status.FORBIDDEN):
+            self.notify(f"{name}\n{new.value.lower()}: no longer polled; cached results kept",
+                        severity="warning", markup=False)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self.mjtui.session.set_view(filter=event.value):
+            self.mjtui.schedule_save()
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()

@@ -1,0 +1,147 @@
+"""Dashboard image keys: the preview pane, tiles, full screen, open, copy, download."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.widget import Widget
+
+from mjtui.api.client import is_fetchable_url
+from mjtui.api.models import Task
+from mjtui.paths import default_download_dir
+from mjtui.session import TrackedTask
+from mjtui.text import printable
+
+if TYPE_CHECKING:
+    from mjtui.ui.screens.dashboard import DashboardScreen
+
+IMAGE_ACTIONS = {"toggle_tiles", "fullscreen", "open_url", "copy_url", "download"}
+
+
+def running_over_ssh(env: os._Environ[str] | dict[str, str] = os.environ) -> bool:
+    return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"))
+
+
+def preview_urls(task: Task, tiles: bool) -> tuple[list[str], str]:
+    """(urls, mode) to preview: the grid, its four tiles, or an upscaled single image."""
+    urls = [u for u in task.image_urls if u]
+    if task.grid_image_url and tiles and len(urls) >= 4:
+        return urls[:4], "tiles"
+    if task.grid_image_url:
+        return [task.grid_image_url], "grid"
+    if len(urls) >= 4 and tiles:
+        return urls[:4], "tiles"
+    if urls:
+        return urls[:1], "single"
+    return [], "none"
+
+
+def primary_url(task: Task) -> str:
+    """The one URL `o` and `c` act on: the grid, else the single image."""
+    return task.grid_image_url or next(iter(task.image_urls), "")
+
+
+class ImageActions:
+    """Mixin for DashboardScreen: the preview and the keys that act on images."""
+
+    show_tiles: bool = False
+    download_status: str = ""
+
+    def compose_preview(self: DashboardScreen) -> Iterator[Widget]:
+        from mjtui.ui.preview import ImagePreview
+
+        yield ImagePreview(protocol=self.mjtui.image_protocol, loader=self.mjtui.image_loader,
+                           id="preview")
+
+    def show_preview(self: DashboardScreen, tracked: TrackedTask | None) -> None:
+        from mjtui.ui.preview import ImagePreview
+
+        preview = self.query_one("#preview", ImagePreview)
+        if tracked is None:
+            preview.clear("")
+            return
+        urls, mode = preview_urls(tracked.task, self.show_tiles)
+        if not urls:
+            status = tracked.task.status.value.lower().replace("_", " ")
+            preview.clear(f"no image yet ({status})" if tracked.task.status.is_running or
+                          tracked.task.status.value == "UNKNOWN" else "no image")
+            return
+        preview.show_images(tracked.id, urls, mode)
+
+    def image_task(self: DashboardScreen) -> Task | None:
+        tracked = self.selected
+        if tracked is None or not primary_url(tracked.task):
+            return None
+        return tracked.task
+
+    def action_toggle_tiles(self: DashboardScreen) -> None:
+        self.show_tiles = not self.show_tiles
+        self.show_selected()
+
+    def action_fullscreen(self: DashboardScreen) -> None:
+        from mjtui.ui.preview import FullscreenPreview
+
+        task = self.image_task()
+        if task is None:
+            return
+        title = "grid" if task.grid_image_url else "image"
+        self.app.push_screen(FullscreenPreview(
+            self.mjtui.image_loader, primary_url(task), protocol=self.mjtui.image_protocol,
+            title=f"{title} of {task.id}"))
+
+    def action_copy_url(self: DashboardScreen) -> None:
+        task = self.image_task()
+        if task is None:
+            return
+        url = primary_url(task)
+        self.app.copy_to_clipboard(url)
+        self.notify(f"copied {printable(url, limit=200)}", title="Copied (OSC 52)", markup=False)
+
+    def action_open_url(self: DashboardScreen) -> None:
+        task = self.image_task()
+        if task is None:
+            return
+        url = primary_url(task)
+        if not is_fetchable_url(url):
+            self.notify(f"not an http(s) URL, not opened: {printable(url, limit=120)}",
+                        severity="warning", markup=False)
+            return
+        if running_over_ssh():
+            # A browser would open on the remote machine, where nobody sees it.
+            self.app.copy_to_clipboard(url)
+            self.notify(f"over SSH: copied instead of opening\n{printable(url, limit=200)}",
+                        title="Copied (OSC 52)", markup=False)
+            return
+        self.app.open_url(url)
+        self.notify(f"opening {printable(url, limit=200)}", markup=False)
+
+    @work(group="download", exclusive=True)
+    async def action_download(self: DashboardScreen) -> None:
+        from mjtui.images import ImageError, download_originals
+
+        task = self.image_task()
+        if task is None:
+            return
+        urls = [u for u in (task.grid_image_url, *task.image_urls) if u]
+        folder = Path(self.mjtui.settings.download_dir or default_download_dir()).expanduser()
+
+        def progress(done: int, total: int) -> None:
+            percent = f" {done * 100 // total}%" if total else ""
+            self.download_status = f"downloading{percent}"
+            self._status_dirty = True
+
+        try:
+            saved = await download_originals(self.mjtui.backend.client, urls, folder, progress)
+        except (ImageError, OSError) as exc:
+            self.notify(f"download failed: {printable(str(exc), limit=200)}", severity="error",
+                        markup=False)
+            return
+        finally:
+            self.download_status = ""
+            self._status_dirty = True
+        self.notify(f"saved {len(saved)} file{'s' * (len(saved) != 1)} to {folder}",
+                    title="Downloaded", markup=False)

@@ -1,0 +1,116 @@
+"""The `?` screen: every key, grouped, generated from the real bindings (never hand-written).
+
+`bindings_table()` turns Textual bindings into (group, keys, description) rows; the app passes
+its own classes (or `app.active_bindings`) so a remapped key shows as remapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from mjtui.ui.screens.dialogs import help_line, title_bar
+
+HelpRow = tuple[str, str, str]
+BindingSource = Any  # a class/instance with BINDINGS, (group, bindings), or active_bindings
+
+
+def _group_of(node: object) -> str:
+    """A node's group title: its BINDING_GROUP_TITLE, else its class name."""
+    cls = node if isinstance(node, type) else type(node)
+    return getattr(node, "BINDING_GROUP_TITLE", None) or cls.__name__
+
+
+def _key_display(binding: Binding, app: App[Any] | None) -> str:
+    if app is not None:
+        return app.get_key_display(binding)
+    return binding.key_display or binding.key
+
+
+def _expand(source: BindingSource) -> Iterable[tuple[str, Binding]]:
+    """(group, single-key binding) pairs from one source."""
+    if isinstance(source, Mapping):  # Screen/App.active_bindings
+        for active in source.values():
+            if isinstance(active, ActiveBinding):
+                yield _group_of(active.node), active.binding
+        return
+    if isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], str):
+        group, bindings = source
+        for binding in Binding.make_bindings(bindings):
+            yield group, binding
+        return
+    live = None if isinstance(source, type) else getattr(source, "_bindings", None)
+    if live is not None:
+        # A live node's bindings map has the user's keymap applied; BINDINGS would not.
+        for _key, binding in live:
+            yield _group_of(source), binding
+        return
+    for binding in Binding.make_bindings(getattr(source, "BINDINGS", []) or []):
+        yield _group_of(source), binding
+
+
+def bindings_table(*binding_sources: BindingSource, app: App[Any] | None = None) -> list[HelpRow]:
+    """Rows (group, keys, description) for every described binding, keys of one action joined.
+
+    A source is a class or node with BINDINGS (grouped by its BINDING_GROUP_TITLE or class
+    name), a `(group, bindings)` pair, or a mapping like `app.active_bindings`. Bindings
+    without a description are internal and left out. Order follows the sources.
+    """
+    rows: dict[tuple[str, str, str], list[str]] = {}
+    for source in binding_sources:
+        for group, binding in _expand(source):
+            if not binding.description:
+                continue
+            keys = rows.setdefault((group, binding.action, binding.description), [])
+            display = _key_display(binding, app)
+            if display not in keys:
+                keys.append(display)
+    return [(group, ", ".join(keys), desc) for (group, _action, desc), keys in rows.items()]
+
+
+def grouped(rows: list[HelpRow]) -> dict[str, list[tuple[str, str]]]:
+    """Rows by group, groups in first-seen order."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for group, keys, description in rows:
+        groups.setdefault(group, []).append((keys, description))
+    return groups
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable, grouped table of keys. `escape`, `q` or `?` close it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", show=False),
+    ]
+
+    def __init__(self, bindings: list[HelpRow]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.rows = list(bindings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help-screen"):
+            yield title_bar("Keys")
+            with VerticalScroll(id="help-groups", classes="dialog-scroll"):
+                for group, items in grouped(self.rows).items():
+                    yield Static(Text(group), classes="help-group-title")
+                    table = Table.grid(padding=(0, 2))
+                    table.add_column(style="bold", min_width=12, no_wrap=True)
+                    table.add_column()
+                    for keys, description in items:
+                        table.add_row(Text(keys), Text(description))
+                    yield Static(table, classes="help-group")
+            yield help_line("↑↓ pgup pgdn scroll · esc / q / ? close")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-groups").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

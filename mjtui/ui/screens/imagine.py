@@ -1,0 +1,291 @@
+"""The imagine form: a prompt plus Midjourney's common parameters, submitted once.
+
+`SubmitOutcome` and `SubmittingDialog` are shared with the MODAL input dialog: the caller's
+coroutine does the HTTP call and answers with an outcome; the dialog only shows it. A press
+while a submission is in flight is ignored, so a double enter bills once; on error the
+dialog stays open with every field as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Key
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static, TextArea
+
+from mjtui.api.client import ImagineRequest
+from mjtui.text import printable
+from mjtui.ui.screens.dialogs import help_line, title_bar
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOutcome:
+    """What a submission came to: the new task's ID, or an error message to show."""
+
+    task_id: str | None = None
+    error: str | None = None
+
+
+class SubmittingDialog(ModalScreen[str | None]):
+    """Base for forms that submit once through a caller's coroutine and close on success."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+s", "submit", "Submit", show=False, priority=True),
+    ]
+
+    submitting: bool = False
+
+    def build_submission(self) -> Callable[[], Awaitable[SubmitOutcome]] | None:
+        """Validate the form; return the call to make, or None (after showing why)."""
+        raise NotImplementedError
+
+    def success_result(self, outcome: SubmitOutcome) -> str | None:
+        """What the dialog dismisses with after a successful submission."""
+        return outcome.task_id
+
+    def action_submit(self) -> None:
+        if self.submitting:
+            return  # one submission at a time: a second enter must not bill twice
+        call = self.build_submission()
+        if call is None:
+            return
+        self._set_busy(True)
+        self.run_worker(self._run(call), group="submit", exit_on_error=False)
+
+    async def _run(self, call: Callable[[], Awaitable[SubmitOutcome]]) -> None:
+        try:
+            outcome = await call()
+        except Exception as exc:  # the caller should answer with an outcome; be robust anyway
+            outcome = SubmitOutcome(error=str(exc) or type(exc).__name__)
+        result = self.success_result(outcome) if not outcome.error else None
+        if outcome.error or result is None:
+            self._set_busy(False)
+            self.show_status(outcome.error or "the API sent no task ID", error=True)
+            return
+        self.dismiss(result)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.submitting = busy
+        self.query_one("#submit", Button).disabled = busy
+        if busy:
+            self.show_status("submitting…")
+
+    def show_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.update(Content(printable(text, limit=500)))
+        status.set_class(error, "-error")
+        status.display = bool(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def set_error(self, field: str, message: str) -> None:
+        """Show (or with "" clear) the inline message under one field."""
+        error = self.query_one(f"#{field}-error", Static)
+        error.update(Content(message))
+        error.display = bool(message)
+
+    def compose_buttons(self, submit_label: str) -> ComposeResult:
+        yield Static(id="status", classes="dialog-status")
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(submit_label, variant="primary", id="submit", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
+
+
+class PromptArea(TextArea):
+    """A soft-wrapping prompt editor where enter submits the form (prompts are one line)."""
+
+    class Submitted(Message):
+        """Enter was pressed in the prompt."""
+
+    async def _on_key(self, event: Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted())
+            return
+        await super()._on_key(event)
+
+
+def field(label: str, widget: Input | Select[str], name: str) -> Vertical:
+    """One labelled form field with its (initially hidden) inline error line."""
+    error = Static(id=f"{name}-error", classes="field-error")
+    error.display = False
+    return Vertical(Static(label, classes="field-label"), widget, error, classes="field")
+
+
+QUALITIES = ("0.25", "0.5", "1", "2")
+SPEEDS = ("relax", "fast", "turbo")
+_RATIO = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,4})\s*$")
+_VERSION = re.compile(r"^(niji ?)?\d{1,2}(\.\d)?$", re.IGNORECASE)
+_INT_FIELDS: dict[str, tuple[int, int]] = {
+    "stylize": (0, 1000),
+    "chaos": (0, 100),
+    "seed": (0, 4294967295),
+}
+
+
+def check_int(text: str, low: int, high: int) -> tuple[int | None, str]:
+    """An optional whole number in [low, high]: (value, "") or (None, why not)."""
+    text = text.strip()
+    if not text:
+        return None, ""
+    if not re.fullmatch(r"\d+", text):
+        return None, f"whole number {low}-{high}" if high < 10**6 else f"whole number ≥ {low}"
+    value = int(text)
+    if value > high:
+        return None, f"at most {high}"
+    if value < low:
+        return None, f"at least {low}"
+    return value, ""
+
+
+def check_ratio(text: str) -> tuple[str | None, str]:
+    """An optional aspect ratio W:H with both sides positive, normalised to `W:H`."""
+    if not text.strip():
+        return None, ""
+    match = _RATIO.match(text)
+    if not match or not int(match.group(1)) or not int(match.group(2)):
+        return None, "W:H, like 16:9"
+    return f"{int(match.group(1))}:{int(match.group(2))}", ""
+
+
+def prompt_text(text: str) -> str:
+    """The prompt as sent: pasted line breaks become spaces."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+class ImagineDialog(SubmittingDialog):
+    """Start a new imagine job. Dismisses with the new task ID, or None when cancelled."""
+
+    def __init__(
+        self,
+        submit: Callable[[ImagineRequest], Awaitable[SubmitOutcome]],
+        initial: ImagineRequest | None = None,
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self.submit = submit
+        self.initial = initial or ImagineRequest(prompt="")
+
+    def compose(self) -> ComposeResult:
+        init = self.initial
+
+        def text(value: Any) -> str:
+            return "" if value is None else printable(str(value))
+
+        def choice(value: str | None, allowed: tuple[str, ...]) -> str | Any:
+            return value if value in allowed else Select.NULL
+
+        with Vertical(classes="dialog imagine-dialog"):
+            yield title_bar("Imagine")
+            with VerticalScroll(classes="dialog-form"):
+                yield Static("Prompt", classes="field-label")
+                yield PromptArea(
+                    printable(init.prompt),
+                    id="prompt",
+                    soft_wrap=True,
+                    compact=True,
+                    highlight_cursor_line=False,
+                    placeholder="a lighthouse at dusk, oil painting",
+                )
+                yield Static(id="prompt-error", classes="field-error")
+                with Horizontal(classes="field-row"):
+                    yield field("Aspect ratio", self._input("size", text(init.size), "1:1"), "size")
+                    yield field("Version", self._input("version", text(init.version), "7"), "version")
+                    yield field("Stylize 0-1000", self._input("stylize", text(init.stylize), "100"), "stylize")
+                    yield field("Chaos 0-100", self._input("chaos", text(init.chaos), "0"), "chaos")
+                with Horizontal(classes="field-row"):
+                    yield field("Quality", self._select("quality", QUALITIES, choice(init.quality, QUALITIES)), "quality")
+                    yield field("Speed", self._select("speed", SPEEDS, choice(init.speed, SPEEDS)), "speed")
+                    yield field("Seed", self._input("seed", text(init.seed), "random"), "seed")
+                    yield Static(classes="field")
+                yield field("Negative prompt (--no)", self._input("negative", text(init.negative_prompt), "things to leave out"), "negative")
+            yield from self.compose_buttons("Imagine")
+            yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
+
+    @staticmethod
+    def _input(name: str, value: str, placeholder: str) -> Input:
+        return Input(value, placeholder=placeholder, id=name, compact=True)
+
+    @staticmethod
+    def _select(name: str, options: tuple[str, ...], value: Any) -> Select[str]:
+        return Select([(o, o) for o in options], value=value, prompt="default", id=name, compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt-error").display = False
+        self.query_one("#status").display = False
+        self.query_one("#prompt", PromptArea).focus()
+
+    @on(PromptArea.Submitted)
+    def _prompt_submitted(self, event: PromptArea.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def _choice(self, name: str) -> str | None:
+        value = self.query_one(f"#{name}", Select).value
+        return value if isinstance(value, str) else None
+
+    def read_request(self) -> ImagineRequest | None:
+        """The form as a request, or None after marking every invalid field."""
+        errors: dict[str, str] = {}
+        prompt = prompt_text(self.query_one("#prompt", PromptArea).text)
+        if not prompt:
+            errors["prompt"] = "a prompt is required"
+        size, errors["size"] = check_ratio(self._value("size"))
+        version = self._value("version").strip() or None
+        errors["version"] = "" if version is None or _VERSION.match(version) else "like 7, 6.1, niji 6"
+        numbers: dict[str, int | None] = {}
+        for name, (low, high) in _INT_FIELDS.items():
+            numbers[name], errors[name] = check_int(self._value(name), low, high)
+        for name in ("prompt", "size", "version", *_INT_FIELDS):
+            self.set_error(name, errors.get(name, ""))
+        if any(errors.values()):
+            self.show_status("fix the marked fields", error=True)
+            return None
+        negative = self._value("negative").strip() or None
+        return ImagineRequest(
+            prompt=prompt,
+            size=size,
+            version=version,
+            stylize=numbers["stylize"],
+            chaos=numbers["chaos"],
+            quality=self._choice("quality"),
+            seed=numbers["seed"],
+            negative_prompt=negative,
+            speed=self._choice("speed"),
+        )
+
+    def build_submission(self) -> Callable[[], Awaitable[SubmitOutcome]] | None:
+        request = self.read_request()
+        if request is None:
+            return None
+        return lambda: self.submit(request)

@@ -1,0 +1,131 @@
+"""The detail pane: everything known about the selected task, shown literally."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from mjtui import actions
+from mjtui.api.models import Status
+from mjtui.session import TrackedTask
+from mjtui.ui.format import (
+    STATUS_COMPONENTS,
+    ago,
+    clock_time,
+    display_name,
+    progress_bar,
+    safe_text,
+    short_id,
+    status_badge,
+    status_component,
+)
+from mjtui.ui.widgets.task_table import RowState
+
+MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
+
+
+def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
+    """Seconds left to answer a MODAL task, or None when it is not waiting."""
+    if tracked.task.status is not Status.MODAL or tracked.modal_since is None:
+        return None
+    return max(0.0, tracked.modal_since + MODAL_WINDOW - now)
+
+
+class DetailPane(VerticalScroll):
+    """Details of one task: status, times, lineage, buttons, the full prompt."""
+
+    COMPONENT_CLASSES = STATUS_COMPONENTS | {"detail--key", "detail--dim", "detail--warn"}
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-body")
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#detail-body", Static).update(Text(message, style="italic"))
+
+    def show(
+        self,
+        tracked: TrackedTask,
+        state: RowState,
+        parent: TrackedTask | None,
+        children: list[TrackedTask],
+    ) -> None:
+        task = tracked.task
+        style = self.get_component_rich_style
+        key_style = style("detail--key")
+        dim = style("detail--dim")
+        status_style = style(status_component(task.status))
+        now = self.clock()
+
+        title = safe_text(display_name(tracked), "bold", limit=200)
+        headline = status_badge(task.status, status_style, style("status--stalled"),
+                                stalled=state.stalled)
+        headline.append("  ")
+        headline.append_text(progress_bar(task.progress, status_style, style("bar--empty")))
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style=key_style, no_wrap=True)
+        grid.add_column(ratio=1)
+
+        def row(key: str, value: Text | str) -> None:
+            grid.add_row(key, value if isinstance(value, Text) else Text(value))
+
+        row("ID", safe_text(task.id))
+        if tracked.label:
+            row("Label", safe_text(tracked.label))
+        row("Action", safe_text(task.action or "–"))
+        if tracked.origin:
+            row("Made by", safe_text(tracked.origin))
+        if state.error:
+            row("Problem", safe_text(state.error, style("detail--warn")))
+        left = modal_time_left(tracked, now)
+        if left is not None:
+            minutes, seconds = divmod(int(left), 60)
+            row("Needs input", Text(f"{minutes}:{seconds:02d} left to answer (press m)",
+                                    style=style("detail--warn")))
+        if task.fail_reason:
+            row("Reason", safe_text(task.fail_reason, style("detail--warn")))
+        row("Submitted", clock_time(task.submit_time))
+        if task.start_time:
+            row("Started", clock_time(task.start_time))
+        if task.finish_time:
+            row("Finished", clock_time(task.finish_time))
+        updated = f"{ago(tracked.updated_at, now)} ago" if tracked.updated_at else "never"
+        row("Updated", Text(updated, style=dim))
+        if tracked.parent_id:
+            parent_name = display_name(parent) if parent else "(not tracked)"
+            value = Text(short_id(tracked.parent_id, 14) + "  ")
+            value.append_text(safe_text(parent_name, dim, limit=60))
+            row("Parent", value)
+        if children:
+            lines = Text()
+            for child in children:
+                if lines:
+                    lines.append("\n")
+                lines.append(short_id(child.id, 14) + "  ")
+                lines.append_text(safe_text(child.origin or child.task.action, limit=30))
+                lines.append(f"  {child.task.status.value}", style=style(status_component(child.task.status)))
+            row("Children", lines)
+        specs = actions.describe_all(task.buttons)
+        if specs:
+            used = set(tracked.used_buttons)
+            names = Text()
+            for spec in specs:
+                if names:
+                    names.append(" · ")
+                names.append(spec.name if len(spec.name) < 20 else spec.title,
+                             style=dim if spec.custom_id in used else "")
+            row("Buttons", names)
+        prompt = safe_text(task.prompt or "(no prompt)", limit=4000)
+        body = Group(title, headline, Text(""), grid, Text(""), Text("Prompt", style=key_style), prompt)
+        self.query_one("#detail-body", Static).update(body)

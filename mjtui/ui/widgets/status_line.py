@@ -1,0 +1,79 @@
+"""The top status line: session, counts per status, poll interval, API health."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from mjtui.api.models import Status
+from mjtui.text import printable
+from mjtui.tracker import Health
+from mjtui.ui.format import STATUS_COMPONENTS, STATUS_LABELS, ago, status_component
+
+COUNT_ORDER = (
+    Status.IN_PROGRESS, Status.SUBMITTED, Status.NOT_START, Status.MODAL,
+    Status.SUCCESS, Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN,
+)
+
+
+class StatusLine(Static):
+    """One line that says where you are and whether the API is answering."""
+
+    COMPONENT_CLASSES = STATUS_COMPONENTS | {
+        "status-line--session", "status-line--ok", "status-line--bad", "status-line--dim",
+    }
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.clock = clock
+
+    def show(
+        self,
+        session_name: str,
+        counts: Counter[Status],
+        interval: float,
+        health: Health,
+        paused: bool,
+        pending_prefix: str = "",
+    ) -> None:
+        style = self.get_component_rich_style
+        line = Text()
+        line.append(" mjtui ", style="bold reverse")
+        line.append(" session ", style=style("status-line--dim"))
+        line.append(printable(session_name, limit=30), style=style("status-line--session"))
+        line.append("  ")
+        total = sum(counts.values())
+        line.append(f"{total} tasks", style=style("status-line--dim"))
+        for status in COUNT_ORDER:
+            if counts.get(status):
+                line.append("  ")
+                line.append(f"{counts[status]} {STATUS_LABELS[status].lower()}",
+                            style=style(status_component(status)))
+        line.append("  ·  ", style=style("status-line--dim"))
+        line.append(f"every {interval:g}s", style=style("status-line--dim"))
+        line.append("  ·  ", style=style("status-line--dim"))
+        line.append_text(self._health(health, paused))
+        if pending_prefix:
+            line.append(f"   {pending_prefix.upper()}… press 1-4 (esc cancels)", style="bold")
+        self.update(line)
+
+    def _health(self, health: Health, paused: bool) -> Text:
+        style = self.get_component_rich_style
+        now = self.clock()
+        if paused:
+            return Text("⏸ paused", style=style("status-line--bad"))
+        if health.state == "ok":
+            return Text("● API ok", style=style("status-line--ok"))
+        if health.state == "backing_off":
+            wait = max(0, int((health.retry_at or now) - now))
+            return Text(f"◐ rate limited, retry in {wait}s", style=style("status-line--bad"))
+        if health.state == "offline":
+            since = f" since {ago(health.since, now)}" if health.since else ""
+            return Text(f"○ offline{since}, retrying", style=style("status-line--bad"))
+        if health.state == "auth_failed":
+            return Text("✖ API key rejected: press R after fixing it", style=style("status-line--bad"))
+        return Text(printable(health.state), style=style("status-line--dim"))

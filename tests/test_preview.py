@@ -1,0 +1,424 @@
+"""mjtui.ui.preview: protocol choice, probe-free detection, and the preview widget under Pilot.
+
+Only the half-cell and unicode widgets are mounted here: TGP writes straight to the real
+stdout (anchors.md B.6).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from image_fixtures import CDN, TILE_COLOURS, grid_png, make_loader, png_bytes
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+
+from mjtui.images import ImageLoader
+from mjtui.ui.preview import (
+    FullscreenPreview,
+    ImagePreview,
+    PreviewSlot,
+    ProtocolChoice,
+    choose_protocol,
+    image_widget_class,
+)
+
+STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
+SIXEL_DA1 = b"\x1b[?62;4;22c"  # a VT220-class answer listing Sixel (4)
+TMUX_WHY = "inside tmux: textual-image 0.12 has no tmux passthrough for Kitty graphics"
+
+# -- choosing -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requested", "tty", "env", "sixel", "tgp", "expected"),
+    [
+        (
+            "auto",
+            True,
+            {"TMUX": "/tmp/t,1,0"},
+            True,
+            None,
+            ProtocolChoice("sixel", f"{TMUX_WHY}; sixel reported"),
+        ),
+        (
+            "auto",
+            True,
+            {"TMUX": "/tmp/t,1,0"},
+            False,
+            True,
+            ProtocolChoice("halfcell", f"{TMUX_WHY}; half-cell"),
+        ),
+        ("auto", False, {}, True, True, ProtocolChoice("unicode", "stdout is not a terminal")),
+        (
+            "auto",
+            True,
+            {},
+            True,
+            True,
+            ProtocolChoice("sixel", "the terminal reported sixel support"),
+        ),
+        (
+            "auto",
+            True,
+            {},
+            False,
+            True,
+            ProtocolChoice("tgp", "the terminal answered the Kitty graphics query"),
+        ),
+        (
+            "auto",
+            True,
+            {},
+            False,
+            False,
+            ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell"),
+        ),
+        (
+            "auto",
+            True,
+            {},
+            None,
+            None,
+            ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell"),
+        ),
+        ("tgp", True, {"TMUX": "x"}, False, False, ProtocolChoice("tgp", "forced (--images tgp)")),
+        ("sixel", False, {}, None, None, ProtocolChoice("sixel", "forced (--images sixel)")),
+        (
+            "halfcell",
+            True,
+            {},
+            True,
+            True,
+            ProtocolChoice("halfcell", "forced (--images halfcell)"),
+        ),
+        ("Unicode", True, {}, True, True, ProtocolChoice("unicode", "forced (--images unicode)")),
+        ("none", True, {}, True, True, ProtocolChoice("none", "forced (--images none)")),
+    ],
+)
+def test_choose_protocol(
+    requested: str,
+    tty: bool,
+    env: dict[str, str],
+    sixel: bool | None,
+    tgp: bool | None,
+    expected: ProtocolChoice,
+) -> None:
+    got = choose_protocol(requested, is_tty=tty, env=env, sixel_supported=sixel, tgp_supported=tgp)
+    assert got == expected
+
+
+def test_choose_protocol_rejects_unknown_names() -> None:
+    with pytest.raises(ValueError, match="unknown image protocol"):
+        choose_protocol("kitty", is_tty=True, env={}, sixel_supported=None, tgp_supported=None)
+
+
+# -- detecting in a real pseudo-terminal --------------------------------------------------------
+
+DETECT = """
+import json, sys
+from mjtui.ui import preview
+choice = preview.detect_terminal_protocol(sys.argv[1])
+facts = preview.current_facts()
+with open(sys.argv[2], "w") as out:
+    json.dump({"name": choice.name, "reason": choice.reason, "cell": [facts.cell_width,
+               facts.cell_height], "source": facts.cell_size_source, "tmux": facts.tmux,
+               "imported": "textual_image" in sys.modules}, out)
+"""
+
+
+def run_in_pty(
+    requested: str,
+    tmp_path: Path,
+    *,
+    tmux: bool = False,
+    answers: dict[bytes, bytes] | None = None,
+    winsize: tuple[int, int] = (0, 0),
+) -> tuple[dict[str, Any], bytes]:
+    """Run detection with a pty as its terminal, answering queries like a terminal would."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TMUX", "TEXTUAL_CELL_WIDTH", "TEXTUAL_CELL_HEIGHT")
+    }
+    env.update(TERM="xterm-256color", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    if tmux:
+        env["TMUX"] = "/tmp/tmux-1/default,1,0"
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
+    pending = dict(answers or {})
+    result = tmp_path / "facts.json"
+    child = subprocess.Popen(
+        [sys.executable, "-c", DETECT, requested, str(result)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    written, deadline = b"", time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                written += os.read(master, 4096)
+            except OSError:
+                break
+        for query in [q for q in pending if q in written]:
+            os.write(master, pending.pop(query))
+        if child.poll() is not None and not ready:
+            break
+    child.wait(10)
+    os.close(master)
+    return json.loads(result.read_text()), written
+
+
+def test_detect_none_never_imports_textual_image(tmp_path: Path) -> None:
+    facts, written = run_in_pty("none", tmp_path)
+    assert facts["name"] == "none" and not facts["imported"]
+    assert b"\x1b" not in written
+
+
+@pytest.mark.parametrize("requested", ["halfcell", "unicode"])
+def test_detect_forced_cell_methods_send_no_probes(tmp_path: Path, requested: str) -> None:
+    facts, written = run_in_pty(requested, tmp_path)
+    assert facts["name"] == requested and facts["imported"]
+    assert b"\x1b" not in written  # no DA1, no Kitty query, no CSI 16 t
+    assert facts["cell"] == [10, 20]
+
+
+def test_detect_auto_probes_and_picks_sixel_when_answered(tmp_path: Path) -> None:
+    facts, written = run_in_pty("auto", tmp_path, answers={b"\x1b[c": SIXEL_DA1})
+    assert b"\x1b[c" in written
+    assert facts["name"] == "sixel"
+
+
+def test_detect_queries_the_cell_size_when_the_pty_has_no_pixels(tmp_path: Path) -> None:
+    answers = {b"\x1b[16t": b"\x1b[6;18;9t", b"\x1b[c": SIXEL_DA1}
+    facts, written = run_in_pty("sixel", tmp_path, answers=answers, winsize=(24, 80))
+    assert b"\x1b[16t" in written and b"\x1b[c" not in written  # forced: no protocol probe
+    assert facts["cell"] == [9, 18] and facts["source"] == "terminal query (CSI 16 t)"
+
+
+def test_detect_auto_in_tmux_skips_the_kitty_query(tmp_path: Path) -> None:
+    facts, written = run_in_pty("auto", tmp_path, tmux=True)
+    assert b"\x1b[c" in written and b"\x1b_G" not in written
+    assert (
+        facts["name"] == "halfcell" and facts["reason"].startswith("inside tmux") and facts["tmux"]
+    )
+
+
+def test_detect_auto_without_answers_is_halfcell(tmp_path: Path) -> None:
+    facts, written = run_in_pty("auto", tmp_path)
+    assert b"\x1b_G" in written  # the Kitty query was asked outside tmux
+    assert facts["name"] == "halfcell"
+
+
+# -- the widget under Pilot ---------------------------------------------------------------------
+
+
+class PreviewApp(App[None]):
+    CSS_PATH = STYLES
+
+    def __init__(self, loader: ImageLoader | None, protocol: str = "halfcell") -> None:
+        super().__init__()
+        self.loader, self.protocol = loader, protocol
+
+    def compose(self) -> ComposeResult:
+        yield ImagePreview(self.loader, protocol=self.protocol, id="preview")
+
+
+def screen_text(app: App[Any]) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let call_after_refresh start the worker, then wait for it and the repaint."""
+    for _ in range(4):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.05)
+
+
+def ready_images(app: App[Any]) -> list[Any]:
+    return [slot.image_widget for slot in app.query(PreviewSlot) if slot.has_class("-ready")]
+
+
+@pytest.fixture
+def cdn_loader(tmp_path: Path) -> tuple[ImageLoader, Any]:
+    routes: dict[str, bytes | int] = {
+        "/grid.png": grid_png(512),
+        "/other.png": png_bytes((300, 200), (10, 120, 200)),
+        "/html.png": b"<html>not an image</html>",
+    }
+    routes.update(
+        {f"/tile{n}.png": png_bytes((128, 128), c) for n, c in enumerate(TILE_COLOURS, 1)}
+    )
+    return make_loader(tmp_path, routes)
+
+
+async def test_halfcell_preview_shows_the_image(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    loader, _ = cdn_loader
+    app = PreviewApp(loader)
+    async with app.run_test(size=(100, 40)) as pilot:
+        preview = app.query_one(ImagePreview)
+        preview.show_images("task-1", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        (image,) = ready_images(app)
+        assert isinstance(image, image_widget_class("halfcell"))
+        assert image.image is not None
+        # Square image, 100x40 pane of 10x20 cells: 40 rows, 80 columns; half-cell = 80x80 px.
+        assert image.image.size == (80, 80)
+        assert (image.size.width, image.size.height) == (80, 40)
+        assert "▀" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing.png", "image unavailable: unreachable (HTTP 404)"),
+        ("/html.png", "image unavailable: not an image"),
+    ],
+)
+async def test_broken_images_show_why(
+    cdn_loader: tuple[ImageLoader, Any], path: str, message: str
+) -> None:
+    app = PreviewApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.query_one(ImagePreview).show_images("task-x", [CDN + path], "single")
+        await settle(pilot)
+        assert message in screen_text(app)
+        assert not ready_images(app)
+
+
+async def test_tiles_cropped_from_the_grid_have_labels(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    loader, cdn = cdn_loader
+    app = PreviewApp(loader)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.query_one(ImagePreview).show_images("task-1", [f"{CDN}/grid.png"], "tiles")
+        await settle(pilot)
+        images = ready_images(app)
+        assert len(images) == 4
+        centres = [im.image.getpixel((im.image.width // 2, im.image.height // 2)) for im in images]
+        assert centres == list(TILE_COLOURS)
+        labels = [label.content for label in app.query(".tile-label").results()]
+        assert [str(label) for label in labels] == ["1", "2", "3", "4"]
+        text = screen_text(app)
+        assert all(number in text for number in "1234")
+        assert cdn.hits == {"/grid.png": 1}
+
+
+async def test_tiles_prefer_four_urls(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    loader, cdn = cdn_loader
+    app = PreviewApp(loader)
+    async with app.run_test(size=(100, 40)) as pilot:
+        urls = [f"{CDN}/tile{n}.png" for n in range(1, 5)]
+        app.query_one(ImagePreview).show_images("task-u", urls, "tiles")
+        await settle(pilot)
+        images = ready_images(app)
+        assert [im.image.getpixel((1, 1)) for im in images] == list(TILE_COLOURS)
+        assert sorted(cdn.hits) == [f"/tile{n}.png" for n in range(1, 5)]
+
+
+async def test_switching_back_is_instant_from_the_scaled_cache(
+    cdn_loader: tuple[ImageLoader, Any],
+) -> None:
+    loader, cdn = cdn_loader
+    app = PreviewApp(loader)
+    async with app.run_test(size=(100, 40)) as pilot:
+        preview = app.query_one(ImagePreview)
+        preview.show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        first = ready_images(app)[0]
+        preview.show_images("b", [f"{CDN}/other.png"], "grid")
+        await settle(pilot)
+        assert ready_images(app)[0] is first  # one widget, image swapped
+        preview.show_images("a", [f"{CDN}/grid.png"], "grid")
+        assert ready_images(app)[0].image.size == (80, 80)  # synchronously, no worker needed
+        assert cdn.hits == {"/grid.png": 1, "/other.png": 1}
+
+
+async def test_resize_rescales(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    app = PreviewApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.query_one(ImagePreview).show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert ready_images(app)[0].image.size == (40, 40)
+
+
+async def test_unicode_and_clear(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    app = PreviewApp(cdn_loader[0], protocol="unicode")
+    async with app.run_test(size=(100, 40)) as pilot:
+        preview = app.query_one(ImagePreview)
+        preview.show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        (image,) = ready_images(app)
+        assert isinstance(image, image_widget_class("unicode")) and image.image is not None
+        preview.clear("no images for this task")
+        await pilot.pause()
+        assert not ready_images(app)
+        assert "no images for this task" in screen_text(app)
+
+
+async def test_previews_off() -> None:
+    app = PreviewApp(None, protocol="none")
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.query_one(ImagePreview).show_images("a", [f"{CDN}/grid.png"], "grid")
+        await pilot.pause()
+        assert "previews off (--images none)" in screen_text(app)
+        assert not list(app.query(PreviewSlot))
+
+
+async def test_fullscreen_tile_and_escape(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    app = PreviewApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.push_screen(
+            FullscreenPreview(cdn_loader[0], f"{CDN}/grid.png", tile=3, protocol="halfcell")
+        )
+        await settle(pilot)
+        assert isinstance(app.screen, FullscreenPreview)
+        (image,) = [s.image_widget for s in app.screen.query(PreviewSlot) if s.has_class("-ready")]
+        assert image.image.getpixel((5, 5)) == TILE_COLOURS[2]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, FullscreenPreview)
+
+
+async def test_sixel_widget_gets_a_pixel_exact_image(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    app = PreviewApp(cdn_loader[0], protocol="sixel")
+    async with app.run_test(size=(40, 12)) as pilot:
+        app.query_one(ImagePreview).show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        (image,) = ready_images(app)
+        assert isinstance(image, image_widget_class("sixel"))
+        # 40x12 cells of 10x20 px: a square fits 240x240 px, 24x12 cells.
+        assert image.image.size == (240, 240)
+        assert (image.size.width, image.size.height) == (24, 12)
+
+
+async def test_show_images_before_mount(cdn_loader: tuple[ImageLoader, Any]) -> None:
+    class EarlyApp(PreviewApp):
+        def compose(self) -> ComposeResult:
+            preview = ImagePreview(self.loader, protocol="halfcell")
+            preview.show_images("a", [f"{CDN}/grid.png"], "grid")
+            yield preview
+
+    app = EarlyApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert ready_images(app)[0].image.size == (80, 80)
