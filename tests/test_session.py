@@ -160,8 +160,8 @@ def test_times_are_utc_toml_datetimes_and_none_is_omitted(tmp_path: Path) -> Non
     path = tmp_path / "s.toml"
     save_session(session_with(path, tracked(0, updated_at=None)))
     text = path.read_text()
-    assert "added_at = 2025-11-28T17:10:00Z" in text
-    assert "submit_time = 2025-11-28T17:10:03.123Z" in text
+    assert "added_at = 2025-11-28 17:10:00+00:00" in text
+    assert "submit_time = 2025-11-28 17:10:03.123000+00:00" in text
     assert "updated_at" not in text and "modal_since" not in text
     data = tomllib.loads(text)
     assert data["version"] == 1
