@@ -49,7 +49,7 @@ class Settings:
     bell: bool = True
     theme: str = ""
     read_only: bool = False
-    max_concurrency: int = 8
+    max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     demo: bool = False
     token_source: str = ""  # "env APIMART_API_KEY", "config file <path>", ... (diagnostics)

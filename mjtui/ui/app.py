@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
@@ -122,6 +123,11 @@ class MjtuiApp(App[None]):
 
     def _save_now(self) -> None:
         self._save_timer = None
+        self._save_in_background()
+
+    @work(thread=True, group="save", exclusive=False)
+    def _save_in_background(self) -> None:
+        """Encoding 1,000 tasks takes a while on a slow machine: never on the UI thread."""
         self.save()
 
     def save(self) -> bool:
