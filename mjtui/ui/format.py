@@ -43,11 +43,16 @@ def status_component(status: Status) -> str:
 STATUS_COMPONENTS = {status_component(s) for s in Status} | {"status--stalled", "bar--empty"}
 
 
-def status_badge(status: Status, style: Style, stalled_style: Style, *, stalled: bool = False) -> Text:
+SHORT_LABELS = {**STATUS_LABELS, Status.MODAL: "MODAL"}  # table cells are narrow
+
+
+def status_badge(status: Status, style: Style, stalled_style: Style, *, stalled: bool = False,
+                 short: bool = False) -> Text:
     """` DONE ` in the status colour; a stalled task gets a marker after it."""
-    text = Text(f" {STATUS_LABELS[status]} ", style=style)
+    label = (SHORT_LABELS if short else STATUS_LABELS)[status]
+    text = Text(f" {label} ", style=style)
     if stalled:
-        text.append(" ⚠ stalled", style=stalled_style)
+        text.append("⚠" if short else " ⚠ stalled", style=stalled_style)
     return text
 
 

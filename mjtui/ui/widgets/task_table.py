@@ -30,10 +30,10 @@ from mjtui.ui.format import (
 COLUMNS: list[tuple[str, str, int | None]] = [
     ("mark", "", 1),
     ("name", "Prompt / label", None),
-    ("id", "ID", 11),
-    ("action", "Action", 13),
-    ("status", "Status", 22),
-    ("progress", "Progress", 15),
+    ("id", "ID", 9),
+    ("action", "Action", 9),
+    ("status", "Status", 13),
+    ("progress", "Progress", 11),
     ("age", "Age", 4),
     ("updated", "Upd", 4),
 ]
@@ -101,17 +101,19 @@ class TaskTable(DataTable[Text]):
         empty_style = self.get_component_rich_style("bar--empty")
         now = self.clock()
         name = safe_text(display_name(tracked), limit=200)
-        status = status_badge(task.status, status_style, stalled_style, stalled=state.stalled)
+        name.no_wrap, name.overflow = True, "ellipsis"  # one line per row, cut with …
+        status = status_badge(task.status, status_style, stalled_style, stalled=state.stalled,
+                              short=True)
         if state.error:
             status.append(" ⚡", style=self.get_component_rich_style("row--error"))
         progress = 100 if task.status is Status.SUCCESS else task.progress
         return {
             "mark": Text("●" if state.marked else " ", style="bold"),
             "name": name,
-            "id": IdCell(short_id(task.id), task_id=task.id),
-            "action": safe_text(task.action or tracked.origin, limit=13),
+            "id": IdCell(short_id(task.id, 9), task_id=task.id),
+            "action": safe_text(task.action or tracked.origin, limit=9),
             "status": status,
-            "progress": progress_bar(progress, status_style, empty_style),
+            "progress": progress_bar(progress, status_style, empty_style, width=6),
             "age": Text(ago(tracked.added_at, now)),
             "updated": Text(ago(tracked.updated_at, now)),
         }
