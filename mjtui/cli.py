@@ -29,7 +29,7 @@ IMAGE_PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 def _common_options() -> argparse.ArgumentParser:
     """Options every command takes. Defaults are SUPPRESSed so a later parse never resets
     what an earlier one set: that is what lets them stand before or after the command."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(prog="mjtui", add_help=False)
     group = common.add_argument_group("common options")
     sup = argparse.SUPPRESS
     group.add_argument("--base-url", default=sup, metavar="URL",

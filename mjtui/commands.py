@@ -41,6 +41,8 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
             print_info(settings, out)
             return EXIT_OK
+        for warning in settings.warnings:  # a clamped poll interval, an unknown config key
+            print(f"mjtui: warning: {printable(warning)}", file=sys.stderr)
         session = open_session(settings)
         backend = make_backend(settings)
     except (ConfigError, SessionError) as exc:
@@ -216,7 +218,11 @@ async def _status(ctx: Context) -> int:
 
 
 async def _watch_ids(ctx: Context, ids: list[str]) -> int:
-    """Poll until every task is final, printing a line per change."""
+    """Poll until every task is final (or waits in MODAL), printing a line per change.
+
+    Every task is polled at least once, so its current state is printed first, even when
+    the session already knew it (finished, or unchanged since).
+    """
     failed: set[str] = set()
 
     def on_update(update: TaskUpdate) -> None:
@@ -224,22 +230,27 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
         if task is None:  # never seen yet, and the first poll failed: say so, keep going
             ctx.error(f"{update.task_id}: {update.error}")
             return
-        ctx.remember(task)
+        cached = ctx.session.get(task.id)
+        if task.status in (Status.EXPIRED, Status.FORBIDDEN):
+            if cached is not None:  # the API forgot it: keep the results the session has
+                task = cached.task.with_status(task.status, task.fail_reason)
+                ctx.remember(task)
+        else:
+            ctx.remember(task)
         _emit(ctx, task, update.error, update.stalled)
         if task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
             failed.add(task.id)
+        if task.status is Status.MODAL:  # it needs input: waiting here would never end
+            ctx.error(f"{task.id} waits in MODAL for input: answer it with "
+                      f"`mjtui modal {task.id} [--prompt P] [--mask-url URL]`")
+            tracker.untrack(task.id)
+            if not tracker.pending_count:
+                tracker.stop()
         ctx.save()
 
     tracker = Tracker(ctx.client, poll_interval=ctx.poll_interval, on_update=on_update)
     for task_id in ids:
-        cached = ctx.session.get(task_id)
-        if cached is not None and cached.task.status.is_final:
-            # The tracker keeps a finished task without polling it, and so never reports
-            # it: print its line (and count a failure) here.
-            _emit(ctx, cached.task, None)
-            if cached.task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
-                failed.add(task_id)
-        tracker.track(task_id, cached.task if cached else None)
+        tracker.track(task_id)
     await tracker.run_until_all_final()
     return EXIT_TASK_FAILED if failed else EXIT_OK
 

@@ -343,6 +343,16 @@ async def test_unreadable_success_bodies(content: bytes, needle: str) -> None:
             await client.reroll(TID)
 
 
+async def test_non_finite_json_numbers_do_not_crash_parsing() -> None:
+    body = b'{"id": "task_x", "status": "IN_PROGRESS", "progress": NaN, "submit_time": ' \
+           b'Infinity, "finish_time": -Infinity}'
+    rec = Recorder(lambda req: httpx.Response(200, content=body))
+    async with client_for(rec) as client:
+        task = await client.get_task("task_x")
+    assert task.status is Status.IN_PROGRESS and task.progress == 0
+    assert task.submit_time is None and task.finish_time is None
+
+
 async def test_submit_answer_without_task_id() -> None:
     rec = Recorder(lambda req: httpx.Response(200, json={"code": 200, "data": []}))
     async with client_for(rec) as client:

@@ -27,6 +27,7 @@ from mjtui.api.errors import (
     NetworkError,
     OutcomeUnknown,
     RequestTimeout,
+    ValidationFailed,
     error_from_response,
 )
 from mjtui.api.models import SubmitResult, Task
@@ -182,6 +183,10 @@ class ApimartClient:
         data = await self._request_json("POST", submission.path, json_body=submission.body)
         result = SubmitResult.from_json(data)
         if result is None:
+            # Some gateways answer 200 with an error body: show their sentence, not ours.
+            refused = error_from_response(400, json.dumps(data).encode())
+            if data.get("code") not in (None, 200, "200") and refused.message:
+                raise ValidationFailed(refused.message, http_status=200, code=data.get("code"))
             raise BadResponse("the API accepted the request but sent no task ID", http_status=200)
         try:
             validate_task_id(result.task_id)
@@ -275,7 +280,10 @@ class ApimartClient:
         try:
             async with asyncio.timeout(self.deadline):
                 request = self.http.build_request(method, url, json=json_body, headers=headers)
-                response = await self.http.send(request, stream=True)
+                # Image CDNs redirect; the API never should (and the token must not follow).
+                response = await self.http.send(
+                    request, stream=True, follow_redirects=not headers
+                )
                 try:
                     raw = await _read_capped(response, max_bytes)
                 finally:

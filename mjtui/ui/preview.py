@@ -112,19 +112,20 @@ def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
     env = os.environ
     is_tty = _stdout_is_tty()
     requested = requested.strip().lower()
+    if requested not in ("auto", *PROTOCOLS):
+        raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
     sixel = tgp = None
     if requested == "none":
         cell, source = _DEFAULT_CELL, "unused: previews are off"
-        version = _version()
     else:
         cell, source = _cell_size(query=is_tty and requested in ("auto", "sixel", "tgp"))
-        module = _widget_module()
-        version = _version()
+        _widget_module()
         if requested == "auto" and is_tty:
-            renderable = module.__name__.rsplit(".", 1)[0] + ".renderable"
-            sixel = _probe(importlib.import_module(renderable + ".sixel"))
+            # The same queries, in the same order, as textual-image's import would send,
+            # except that the Kitty query is pointless inside tmux with 0.12.0.
+            sixel = _probe(importlib.import_module("textual_image.renderable.sixel"))
             if not sixel and "TMUX" not in env:
-                tgp = _probe(importlib.import_module(renderable + ".tgp"))
+                tgp = _probe(importlib.import_module("textual_image.renderable.tgp"))
     choice = choose_protocol(
         requested, is_tty=is_tty, env=env, sixel_supported=sixel, tgp_supported=tgp
     )
@@ -137,7 +138,7 @@ def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
         term_program=env.get("TERM_PROGRAM", ""),
         tmux="TMUX" in env,
         ssh=bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY")),
-        textual_image_version=version,
+        textual_image_version=_version(),
     )
     return choice
 
@@ -300,7 +301,8 @@ class ImagePreview(Widget):
     """The one preview pane: swaps images in place; loads and scales in workers.
 
     `show_images(key, urls, mode)`: "grid"/"single" show `urls[0]` (or tile `tile` of it);
-    "tiles" shows four images 2x2 with labels 1-4, from four URLs or cropped from one grid.
+    "tiles" shows four images 2x2 with labels 1-4: `urls[:4]` when there are four (a task's
+    image_urls), else tiles cropped from `urls[0]` (its grid_image_url).
     """
 
     def __init__(
@@ -357,6 +359,10 @@ class ImagePreview(Widget):
             self._request = request
             self.set_class(mode == "tiles", "-tiles")
             self._reload()
+
+    def reload_images(self) -> None:
+        """Try the current images again (after a failure, say); cached ones show at once."""
+        self._reload()
 
     def clear(self, message: str = "") -> None:
         """Show no image, only `message` (a task without images, nothing selected)."""

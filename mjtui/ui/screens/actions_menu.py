@@ -54,7 +54,7 @@ PREFERRED_KEYS: dict[ButtonKind, str] = {
     ButtonKind.ANIMATE_HIGH: "A",
     ButtonKind.BOOKMARK: "b",
 }
-FALLBACK_KEYS = "9 0 d f i n o p t w x y e".split()
+FALLBACK_KEYS = ["9", "0", "d", "f", "i", "n", "o", "p", "t", "w", "x", "y", "e"]
 
 
 def preferred_key(spec: ButtonSpec) -> str | None:
@@ -120,7 +120,10 @@ class ActionsMenu(ModalScreen[ButtonSpec | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog actions-menu"):
             yield title_bar(Content.assemble("Actions · ", literal(self.task_data.id, limit=60)))
-            yield Static(literal(self.task_data.prompt or "(no prompt)", limit=300), classes="dialog-subtitle")
+            yield Static(
+                literal(self.task_data.prompt or "(no prompt)", limit=300),
+                classes="dialog-subtitle",
+            )
             rows = [
                 Option(menu_row(s, self.hotkeys.get(s.custom_id, ""), s.custom_id in self.used))
                 for s in self.specs

@@ -47,7 +47,8 @@ class ConfirmDialog(ModalScreen[bool]):
     """Ask yes or no. `y`/`enter` confirm, `n`/`escape` cancel; the body is shown literally."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Confirm", show=False),
+        # enter on a focused button presses that button; elsewhere it confirms.
+        Binding("y,enter", "answer(True)", "Confirm", show=False),
         Binding("n,escape", "answer(False)", "Cancel", show=False),
     ]
 
@@ -64,7 +65,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog confirm-dialog" + (" -danger" if self.danger else "")):
             yield title_bar(self.title_text)
             with VerticalScroll(classes="dialog-body-scroll"):
-                yield Static(literal(self.body, keep_newlines=True), id="body", classes="dialog-body")
+                yield Static(
+                    literal(self.body, keep_newlines=True), id="body", classes="dialog-body"
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     Content(self.confirm_label),
@@ -214,13 +217,23 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
         for token, reason in invalid:
             lines.append(
                 Content.assemble(
-                    ("✗ ", "$text-error"), literal(token, limit=60), (f"  {printable(reason, limit=160)}", "dim")
+                    ("✗ ", "$text-error"),
+                    literal(token, limit=60),
+                    (f"  {printable(reason, limit=160)}", "dim"),
                 )
             )
         if duplicates:
-            lines.append(Content.assemble(("duplicates dropped: ", "dim"), literal(" ".join(duplicates), limit=300)))
+            lines.append(
+                Content.assemble(
+                    ("duplicates dropped: ", "dim"), literal(" ".join(duplicates), limit=300)
+                )
+            )
         if tracked:
-            lines.append(Content.assemble(("already tracked: ", "dim"), literal(" ".join(tracked), limit=300)))
+            lines.append(
+                Content.assemble(
+                    ("already tracked: ", "dim"), literal(" ".join(tracked), limit=300)
+                )
+            )
         self.query_one("#problem-list", Static).update(Content("\n").join(lines))
         self.query_one("#problems").display = bool(lines)
 
@@ -230,7 +243,8 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
         if invalid:
             summary.update(
                 Content.styled(
-                    f"{len(invalid)} invalid ID(s): fix or remove them to add the rest", "$text-error"
+                    f"{len(invalid)} invalid ID(s): fix or remove them to add the rest",
+                    "$text-error",
                 )
             )
         elif not new:

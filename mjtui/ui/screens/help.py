@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import ActiveBinding, Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingsMap, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -35,26 +35,24 @@ def _key_display(binding: Binding, app: App[Any] | None) -> str:
     return binding.key_display or binding.key
 
 
-def _expand(source: BindingSource) -> Iterable[tuple[str, Binding]]:
-    """(group, single-key binding) pairs from one source."""
-    if isinstance(source, Mapping):  # Screen/App.active_bindings
+def _expand(source: BindingSource, keymap: Mapping[str, str]) -> Iterable[tuple[str, Binding]]:
+    """(group, single-key binding) pairs from one source, with the user's keymap applied."""
+    if isinstance(source, Mapping):  # Screen/App.active_bindings: keymap already applied
         for active in source.values():
             if isinstance(active, ActiveBinding):
                 yield _group_of(active.node), active.binding
         return
     if isinstance(source, tuple) and len(source) == 2 and isinstance(source[0], str):
-        group, bindings = source
-        for binding in Binding.make_bindings(bindings):
-            yield group, binding
-        return
-    live = None if isinstance(source, type) else getattr(source, "_bindings", None)
-    if live is not None:
-        # A live node's bindings map has the user's keymap applied; BINDINGS would not.
-        for _key, binding in live:
-            yield _group_of(source), binding
-        return
-    for binding in Binding.make_bindings(getattr(source, "BINDINGS", []) or []):
-        yield _group_of(source), binding
+        group, bindings_map = source[0], BindingsMap(source[1])
+    else:
+        group = _group_of(source)
+        live = None if isinstance(source, type) else getattr(source, "_bindings", None)
+        # A live node's map may hold bindings added at runtime; copy it, never change it.
+        bindings_map = live.copy() if live is not None else BindingsMap(source.BINDINGS)
+    if keymap:
+        bindings_map.apply_keymap(dict(keymap))
+    for _key, binding in bindings_map:
+        yield group, binding
 
 
 def bindings_table(*binding_sources: BindingSource, app: App[Any] | None = None) -> list[HelpRow]:
@@ -62,11 +60,17 @@ def bindings_table(*binding_sources: BindingSource, app: App[Any] | None = None)
 
     A source is a class or node with BINDINGS (grouped by its BINDING_GROUP_TITLE or class
     name), a `(group, bindings)` pair, or a mapping like `app.active_bindings`. Bindings
-    without a description are internal and left out. Order follows the sources.
+    without a description are internal and left out. Order follows the sources. With `app`,
+    keys are shown as the app displays them and the user's keymap remaps are applied; an App
+    among the sources serves as `app` when none is given.
     """
+    if app is None:
+        app = next((s for s in binding_sources if isinstance(s, App)), None)
+    # Textual keeps the keymap privately and applies it lazily; read it to show remaps.
+    keymap: Mapping[str, str] = getattr(app, "_keymap", {}) if app is not None else {}
     rows: dict[tuple[str, str, str], list[str]] = {}
     for source in binding_sources:
-        for group, binding in _expand(source):
+        for group, binding in _expand(source, keymap):
             if not binding.description:
                 continue
             keys = rows.setdefault((group, binding.action, binding.description), [])

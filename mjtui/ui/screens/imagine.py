@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,6 +22,7 @@ from textual.events import Key
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets.select import NoSelection
 
 from mjtui.api.client import ImagineRequest
 from mjtui.text import printable
@@ -66,7 +67,8 @@ class SubmittingDialog(ModalScreen[str | None]):
     async def _run(self, call: Callable[[], Awaitable[SubmitOutcome]]) -> None:
         try:
             outcome = await call()
-        except Exception as exc:  # the caller should answer with an outcome; be robust anyway
+        except Exception as exc:  # noqa: BLE001 - the caller should answer with an outcome;
+            # a raise must still leave the dialog usable, not kill the app.
             outcome = SubmitOutcome(error=str(exc) or type(exc).__name__)
         result = self.success_result(outcome) if not outcome.error else None
         if outcome.error or result is None:
@@ -78,6 +80,7 @@ class SubmittingDialog(ModalScreen[str | None]):
     def _set_busy(self, busy: bool) -> None:
         self.submitting = busy
         self.query_one("#submit", Button).disabled = busy
+        self.query_one("#cancel", Button).disabled = busy
         if busy:
             self.show_status("submitting…")
 
@@ -88,6 +91,10 @@ class SubmittingDialog(ModalScreen[str | None]):
         status.display = bool(text)
 
     def action_cancel(self) -> None:
+        if self.submitting:
+            # Closing now would cancel a billed request mid-flight and lose its task ID.
+            self.show_status("submitting… wait for the answer")
+            return
         self.dismiss(None)
 
     @on(Button.Pressed, "#submit")
@@ -98,7 +105,7 @@ class SubmittingDialog(ModalScreen[str | None]):
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(None)
+        self.action_cancel()
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -112,7 +119,9 @@ class SubmittingDialog(ModalScreen[str | None]):
         error.display = bool(message)
 
     def compose_buttons(self, submit_label: str) -> ComposeResult:
-        yield Static(id="status", classes="dialog-status")
+        status = Static(id="status", classes="dialog-status")
+        status.display = False  # shown for "submitting…" and errors only
+        yield status
         with Horizontal(classes="dialog-buttons"):
             yield Button(submit_label, variant="primary", id="submit", compact=True)
             yield Button("Cancel", id="cancel", compact=True)
@@ -182,7 +191,11 @@ def prompt_text(text: str) -> str:
 
 
 class ImagineDialog(SubmittingDialog):
-    """Start a new imagine job. Dismisses with the new task ID, or None when cancelled."""
+    """Start a new imagine job. Dismisses with the new task ID, or None when cancelled.
+
+    `initial` prefills the form (e.g. "edit and resubmit"); its fields the form has no
+    widget for are sent unchanged.
+    """
 
     def __init__(
         self,
@@ -195,13 +208,6 @@ class ImagineDialog(SubmittingDialog):
 
     def compose(self) -> ComposeResult:
         init = self.initial
-
-        def text(value: Any) -> str:
-            return "" if value is None else printable(str(value))
-
-        def choice(value: str | None, allowed: tuple[str, ...]) -> str | Any:
-            return value if value in allowed else Select.NULL
-
         with Vertical(classes="dialog imagine-dialog"):
             yield title_bar("Imagine")
             with VerticalScroll(classes="dialog-form"):
@@ -214,32 +220,38 @@ class ImagineDialog(SubmittingDialog):
                     highlight_cursor_line=False,
                     placeholder="a lighthouse at dusk, oil painting",
                 )
-                yield Static(id="prompt-error", classes="field-error")
+                prompt_error = Static(id="prompt-error", classes="field-error")
+                prompt_error.display = False
+                yield prompt_error
                 with Horizontal(classes="field-row"):
-                    yield field("Aspect ratio", self._input("size", text(init.size), "1:1"), "size")
-                    yield field("Version", self._input("version", text(init.version), "7"), "version")
-                    yield field("Stylize 0-1000", self._input("stylize", text(init.stylize), "100"), "stylize")
-                    yield field("Chaos 0-100", self._input("chaos", text(init.chaos), "0"), "chaos")
+                    yield self._input("size", "Aspect ratio", init.size, "1:1")
+                    yield self._input("version", "Version", init.version, "7")
+                    yield self._input("stylize", "Stylize 0-1000", init.stylize, "100")
+                    yield self._input("chaos", "Chaos 0-100", init.chaos, "0")
                 with Horizontal(classes="field-row"):
-                    yield field("Quality", self._select("quality", QUALITIES, choice(init.quality, QUALITIES)), "quality")
-                    yield field("Speed", self._select("speed", SPEEDS, choice(init.speed, SPEEDS)), "speed")
-                    yield field("Seed", self._input("seed", text(init.seed), "random"), "seed")
+                    yield self._select("quality", "Quality", QUALITIES, init.quality)
+                    yield self._select("speed", "Speed", SPEEDS, init.speed)
+                    yield self._input("seed", "Seed", init.seed, "random")
                     yield Static(classes="field")
-                yield field("Negative prompt (--no)", self._input("negative", text(init.negative_prompt), "things to leave out"), "negative")
+                negative = init.negative_prompt
+                yield self._input("negative", "Negative prompt (--no)", negative, "leave out")
             yield from self.compose_buttons("Imagine")
             yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
 
     @staticmethod
-    def _input(name: str, value: str, placeholder: str) -> Input:
-        return Input(value, placeholder=placeholder, id=name, compact=True)
+    def _input(name: str, label: str, value: object, placeholder: str) -> Vertical:
+        text = "" if value is None else printable(str(value))
+        return field(label, Input(text, placeholder=placeholder, id=name, compact=True), name)
 
     @staticmethod
-    def _select(name: str, options: tuple[str, ...], value: Any) -> Select[str]:
-        return Select([(o, o) for o in options], value=value, prompt="default", id=name, compact=True)
+    def _select(name: str, label: str, options: tuple[str, ...], value: str | None) -> Vertical:
+        initial: str | NoSelection = value if value in options else Select.NULL
+        select = Select(
+            [(o, o) for o in options], value=initial, prompt="default", id=name, compact=True
+        )
+        return field(label, select, name)
 
     def on_mount(self) -> None:
-        self.query_one("#prompt-error").display = False
-        self.query_one("#status").display = False
         self.query_one("#prompt", PromptArea).focus()
 
     @on(PromptArea.Submitted)
@@ -262,7 +274,8 @@ class ImagineDialog(SubmittingDialog):
             errors["prompt"] = "a prompt is required"
         size, errors["size"] = check_ratio(self._value("size"))
         version = self._value("version").strip() or None
-        errors["version"] = "" if version is None or _VERSION.match(version) else "like 7, 6.1, niji 6"
+        bad_version = version is not None and not _VERSION.match(version)
+        errors["version"] = "like 7, 6.1, niji 6" if bad_version else ""
         numbers: dict[str, int | None] = {}
         for name, (low, high) in _INT_FIELDS.items():
             numbers[name], errors[name] = check_int(self._value(name), low, high)
@@ -272,7 +285,9 @@ class ImagineDialog(SubmittingDialog):
             self.show_status("fix the marked fields", error=True)
             return None
         negative = self._value("negative").strip() or None
-        return ImagineRequest(
+        # replace(): fields the form does not show (style, image URLs, ...) survive an edit.
+        return replace(
+            self.initial,
             prompt=prompt,
             size=size,
             version=version,

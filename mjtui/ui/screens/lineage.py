@@ -52,7 +52,8 @@ class LineageNode:
 def node_label(node: LineageNode) -> Text:
     """`STATUS  title  short-id`, status coloured, title literal."""
     status = STATUS_LABELS.get(node.status, node.status.value)
-    label = Text(f"{status:<{STATUS_WIDTH}}", style=STATUS_STYLES.get(node.status, ""))
+    label = Text()  # not Text(style=...): a base style would colour the whole line
+    label.append(f"{status:<{STATUS_WIDTH}}", style=STATUS_STYLES.get(node.status, ""))
     label.append("  ")
     label.append(printable(node.title, limit=TITLE_LIMIT) or "(untitled)")
     label.append("  ")
@@ -81,9 +82,9 @@ def build_forest(nodes: Iterable[LineageNode]) -> tuple[list[str], dict[str, lis
         current = stack.pop()
         reached.add(current)
         stack.extend(children.get(current, []))
-    for task_id in by_id:  # cycles are unreachable from any root
+    for task_id, node in by_id.items():  # cycles are unreachable from any root
         if task_id not in reached:
-            parent = by_id[task_id].parent_id or ""
+            parent = node.parent_id or ""
             if task_id in children.get(parent, []):
                 children[parent].remove(task_id)
             roots.append(task_id)

@@ -103,16 +103,19 @@ class ModalInputDialog(SubmittingDialog):
             )
             yield field("Prompt", prompt_input, "prompt")
             if self.kind == "vary_region":
-                mask = Input(placeholder="https://… or data:image/png;base64,…", id="mask", compact=True)
+                mask = Input(
+                    placeholder="https://… or data:image/png;base64,…", id="mask", compact=True
+                )
                 yield field("Mask URL (optional)", mask, "mask")
             if self.kind == "custom_zoom":
-                zoom_input = Input(single_line(zoom or "2"), placeholder="1.0-2.0", id="zoom", compact=True)
+                zoom_input = Input(
+                    single_line(zoom or "2"), placeholder="1.0-2.0", id="zoom", compact=True
+                )
                 yield field("Zoom factor 1.0-2.0 (adds --zoom)", zoom_input, "zoom")
             yield from self.compose_buttons("Submit")
             yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#status").display = False
         self.query_one("#prompt", Input).focus()
         if self.deadline is not None:
             self.set_interval(1.0, self._tick)
