@@ -1,6 +1,6 @@
 """Benchmark image previews: time to a rendered preview per protocol, and memory while browsing.
 
-    .venv/bin/python bench/bench_preview.py [--runs 7] [--tasks 200]
+    .venv/bin/python bench/bench_preview.py [--runs 7] [--tasks 200]   (mjtui installed -e)
 
 Timing, per protocol, from a cached 2048x2048 grid PNG (bytes on disk) to the Rich segments
 of an 80x30-cell pane at 10x20-pixel cells:
@@ -31,16 +31,13 @@ from typing import Any
 import httpx
 from PIL import Image, ImageDraw
 from rich.console import Console
+from textual_image._terminal import CellSize, get_cell_size  # importing _terminal never probes
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from textual_image._terminal import CellSize, get_cell_size  # noqa: E402 - no probe here
+from mjtui.api.client import ApimartClient
+from mjtui.images import DiskCache, ImageLoader, decode_image, scale_for_cells
+from mjtui.ui import preview
 
 get_cell_size._result = CellSize(10, 20)  # type: ignore[attr-defined]
-
-from mjtui.api.client import ApimartClient  # noqa: E402
-from mjtui.images import DiskCache, ImageLoader, decode_image, scale_for_cells  # noqa: E402
-from mjtui.ui import preview  # noqa: E402
 
 PANE = (80, 30)
 CELL = (10, 20)
@@ -54,7 +51,9 @@ def grid_png(n: int, size: int = SIZE) -> bytes:
     for k in range(4):
         x, y = (k % 2) * size // 2, (k // 2) * size // 2
         colour = ((n * 37 + k * 60) % 256, (n * 11 + 90) % 256, (k * 70 + n) % 256)
-        draw.ellipse((x + n % 200, y + 40, x + size // 2 - 40, y + size // 2 - n % 150), fill=colour)
+        draw.ellipse(
+            (x + n % 200, y + 40, x + size // 2 - 40, y + size // 2 - n % 150), fill=colour
+        )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
@@ -76,7 +75,10 @@ def renderables() -> dict[str, tuple[type[Any], tuple[int, int]]]:
 def render(renderable_class: type[Any], image: Image.Image, cells: tuple[int, int]) -> int:
     """Render to segments; returns characters produced (TGP uploads go to a dummy stdout)."""
     console = Console(
-        file=io.StringIO(), width=PANE[0], height=PANE[1], force_terminal=True,
+        file=io.StringIO(),
+        width=PANE[0],
+        height=PANE[1],
+        force_terminal=True,
         color_system="truecolor",
     )
     real, sys.__stdout__ = sys.__stdout__, io.StringIO()  # type: ignore[assignment,misc]
@@ -123,9 +125,9 @@ def bench_protocols(runs: int) -> list[tuple[str, float, float, float, int]]:
         scaled = scale_for_cells(original, PANE, CELL, resolution)
         cells = (scaled.width // resolution[0], scaled.height // resolution[1])
         chars = render(renderable_class, scaled, cells)
-        redraw = median_ms(lambda c=renderable_class, s=scaled: render(c, s, cells), runs)
+        redraw = median_ms(lambda c=renderable_class, s=scaled, n=cells: render(c, s, n), runs)
         naive_runs = max(1, runs // 2)
-        naive = median_ms(lambda c=renderable_class: render(c, original, cells), naive_runs)
+        naive = median_ms(lambda c=renderable_class, n=cells: render(c, original, n), naive_runs)
         rows.append((name, median_ms(cold, runs), redraw, naive, chars))
     return rows
 
@@ -137,8 +139,9 @@ async def browse(tasks: int) -> dict[str, float]:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=payloads[request.url.path])
 
-    client = ApimartClient(token="t", base_url="http://127.0.0.1:1",
-                           transport=httpx.MockTransport(handler))
+    client = ApimartClient(
+        token="t", base_url="http://127.0.0.1:1", transport=httpx.MockTransport(handler)
+    )
     cache = DiskCache(Path(tempfile.mkdtemp(prefix="mjtui-bench-")), limit_bytes=10**10)
     loader = ImageLoader(client, cache)
     rss_before = rss_mb()
@@ -177,20 +180,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--tasks", type=int, default=200)
     args = parser.parse_args()
-    print(f"preview of a {SIZE}x{SIZE} grid in an {PANE[0]}x{PANE[1]}-cell pane, "
-          f"{CELL[0]}x{CELL[1]} px cells; median of {args.runs} runs\n")
+    print(
+        f"preview of a {SIZE}x{SIZE} grid in an {PANE[0]}x{PANE[1]}-cell pane, "
+        f"{CELL[0]}x{CELL[1]} px cells; median of {args.runs} runs\n"
+    )
     print(f"{'protocol':<10}{'cold ms':>10}{'redraw ms':>11}{'naive ms':>10}{'chars':>10}")
     for name, cold, redraw, naive, chars in bench_protocols(args.runs):
         print(f"{name:<10}{cold:>10.1f}{redraw:>11.1f}{naive:>10.1f}{chars:>10}")
     stats = asyncio.run(browse(args.tasks))
     print(f"\nbrowsing {stats['tasks']} distinct grids (download + decode + scale + cache):")
     print(f"  median per task        {stats['per_task_ms']:.1f} ms")
-    print(f"  scaled cache           {stats['scaled_entries']} entries, "
-          f"{stats['scaled_mb']:.1f} MB (bounded: 64 entries / 64 MB)")
-    print(f"  tracemalloc peak/now   {stats['traced_peak_mb']:.1f} / {stats['traced_now_mb']:.1f} MB")
+    print(
+        f"  scaled cache           {stats['scaled_entries']} entries, "
+        f"{stats['scaled_mb']:.1f} MB (bounded: 64 entries / 64 MB)"
+    )
+    print(
+        f"  tracemalloc peak/now   {stats['traced_peak_mb']:.1f} / {stats['traced_now_mb']:.1f} MB"
+    )
     samples = " -> ".join(f"{mb:.0f}" for mb in stats["rss_samples_mb"])
-    print(f"  RSS before / at 1/4, 1/2, 3/4 / after   {stats['rss_before_mb']:.0f} / {samples} / "
-          f"{stats['rss_after_mb']:.0f} MB (peak {stats['maxrss_mb']:.0f} MB)")
+    print(
+        f"  RSS before / at 1/4, 1/2, 3/4 / after   {stats['rss_before_mb']:.0f} / {samples} / "
+        f"{stats['rss_after_mb']:.0f} MB (peak {stats['maxrss_mb']:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

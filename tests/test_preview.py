@@ -31,6 +31,7 @@ from mjtui.ui.preview import (
     PreviewSlot,
     ProtocolChoice,
     choose_protocol,
+    detect_terminal_protocol,
     image_widget_class,
 )
 
@@ -422,3 +423,8 @@ async def test_show_images_before_mount(cdn_loader: tuple[ImageLoader, Any]) -> 
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         assert ready_images(app)[0].image.size == (80, 80)
+
+
+def test_detect_rejects_unknown_names_before_touching_the_terminal() -> None:
+    with pytest.raises(ValueError, match="unknown image protocol"):
+        detect_terminal_protocol("kitty")

@@ -144,6 +144,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
             app.session.name, +self.counts, app.tracker.poll_interval, self.health,
             app.tracker.health.state == "paused" or self.has_class("paused"),
             self.pending_prefix,
+            self.download_status,
         )
 
     def _refresh_ages(self) -> None:

@@ -135,7 +135,8 @@ class ImageActions:
             self._status_dirty = True
 
         try:
-            saved = await download_originals(self.mjtui.backend.client, urls, folder, progress)
+            saved = await download_originals(self.mjtui.image_loader, urls, folder, progress,
+                                             prefix=task.id)
         except (ImageError, OSError) as exc:
             self.notify(f"download failed: {printable(str(exc), limit=200)}", severity="error",
                         markup=False)

@@ -184,7 +184,7 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
                 placeholder="task_01K…  task_01K…",
             )
             yield Static(id="summary", classes="dialog-summary")
-            with VerticalScroll(id="problems", classes="dialog-problems"):
+            with VerticalScroll(id="problems", classes="dialog-problems -hideable"):
                 yield Static(id="problem-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Add", variant="primary", id="add", compact=True)
@@ -235,7 +235,7 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
                 )
             )
         self.query_one("#problem-list", Static).update(Content("\n").join(lines))
-        self.query_one("#problems").display = bool(lines)
+        self.query_one("#problems").set_class(bool(lines), "-shown")
 
     def action_submit(self) -> None:
         new, _tracked, invalid, _dups = self._split()

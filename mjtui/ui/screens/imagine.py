@@ -88,7 +88,7 @@ class SubmittingDialog(ModalScreen[str | None]):
         status = self.query_one("#status", Static)
         status.update(Content(printable(text, limit=500)))
         status.set_class(error, "-error")
-        status.display = bool(text)
+        status.set_class(bool(text), "-shown")
 
     def action_cancel(self) -> None:
         if self.submitting:
@@ -116,12 +116,11 @@ class SubmittingDialog(ModalScreen[str | None]):
         """Show (or with "" clear) the inline message under one field."""
         error = self.query_one(f"#{field}-error", Static)
         error.update(Content(message))
-        error.display = bool(message)
+        error.set_class(bool(message), "-shown")
 
     def compose_buttons(self, submit_label: str) -> ComposeResult:
-        status = Static(id="status", classes="dialog-status")
-        status.display = False  # shown for "submitting…" and errors only
-        yield status
+        # Hidden (tcss `.-hideable`) until there is "submitting…" or an error to show.
+        yield Static(id="status", classes="dialog-status -hideable")
         with Horizontal(classes="dialog-buttons"):
             yield Button(submit_label, variant="primary", id="submit", compact=True)
             yield Button("Cancel", id="cancel", compact=True)
@@ -144,8 +143,7 @@ class PromptArea(TextArea):
 
 def field(label: str, widget: Input | Select[str], name: str) -> Vertical:
     """One labelled form field with its (initially hidden) inline error line."""
-    error = Static(id=f"{name}-error", classes="field-error")
-    error.display = False
+    error = Static(id=f"{name}-error", classes="field-error -hideable")
     return Vertical(Static(label, classes="field-label"), widget, error, classes="field")
 
 
@@ -220,9 +218,7 @@ class ImagineDialog(SubmittingDialog):
                     highlight_cursor_line=False,
                     placeholder="a lighthouse at dusk, oil painting",
                 )
-                prompt_error = Static(id="prompt-error", classes="field-error")
-                prompt_error.display = False
-                yield prompt_error
+                yield Static(id="prompt-error", classes="field-error -hideable")
                 with Horizontal(classes="field-row"):
                     yield self._input("size", "Aspect ratio", init.size, "1:1")
                     yield self._input("version", "Version", init.version, "7")

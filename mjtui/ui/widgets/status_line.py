@@ -39,6 +39,7 @@ class StatusLine(Static):
         health: Health,
         paused: bool,
         pending_prefix: str = "",
+        notice: str = "",
     ) -> None:
         style = self.get_component_rich_style
         line = Text()
@@ -57,6 +58,8 @@ class StatusLine(Static):
         line.append(f"every {interval:g}s", style=style("status-line--dim"))
         line.append("  ·  ", style=style("status-line--dim"))
         line.append_text(self._health(health, paused))
+        if notice:
+            line.append(f"   {notice}", style="bold")
         if pending_prefix:
             line.append(f"   {pending_prefix.upper()}… press 1-4 (esc cancels)", style="bold")
         self.update(line)
