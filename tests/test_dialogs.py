@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from textual import events
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList, Select, TextArea, Tree
 
@@ -94,10 +94,18 @@ def buttons(raw: list[dict[str, Any]]) -> tuple[ApiButton, ...]:
     return tuple(ApiButton(b["customId"], b["label"], b["emoji"]) for b in raw)
 
 
-GRID_TASK = Task(id="task_01KGRID0000000000", status=Status.SUCCESS, prompt="a fox",
-                 buttons=buttons(grid_buttons("abc")))
-SINGLE_TASK = Task(id="task_01KSINGLE00000000", status=Status.SUCCESS, prompt="a fox, upscaled",
-                   buttons=buttons(single_buttons("abc")))
+GRID_TASK = Task(
+    id="task_01KGRID0000000000",
+    status=Status.SUCCESS,
+    prompt="a fox",
+    buttons=buttons(grid_buttons("abc")),
+)
+SINGLE_TASK = Task(
+    id="task_01KSINGLE00000000",
+    status=Status.SUCCESS,
+    prompt="a fox, upscaled",
+    buttons=buttons(single_buttons("abc")),
+)
 
 
 # -- parse_task_ids / AddTasksDialog ----------------------------------------------------
@@ -168,10 +176,16 @@ async def test_add_tasks_button_submits() -> None:
 # -- ConfirmDialog / LabelDialog ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("keys", "result"), [
-    (("y",), True), (("enter",), True), (("n",), False), (("escape",), False),
-    (("tab", "enter"), False),  # focus on Cancel, enter presses it
-])
+@pytest.mark.parametrize(
+    ("keys", "result"),
+    [
+        (("y",), True),
+        (("enter",), True),
+        (("n",), False),
+        (("escape",), False),
+        (("tab", "enter"), False),  # focus on Cancel, enter presses it
+    ],
+)
 async def test_confirm_keys(keys: tuple[str, ...], result: bool) -> None:
     app = Harness(lambda: ConfirmDialog("Remove task?", "It stays on the server."))
     async with app.run_test(size=SIZE) as pilot:
@@ -231,16 +245,27 @@ async def test_imagine_validates_each_field() -> None:
     submit = Recorder()
     app = Harness(lambda: ImagineDialog(submit))
     async with app.run_test(size=SIZE) as pilot:
-        for name, value in [("size", "16x9"), ("stylize", "2000"), ("chaos", "abc"),
-                            ("seed", "-1"), ("version", "seven")]:
+        for name, value in [
+            ("size", "16x9"),
+            ("stylize", "2000"),
+            ("chaos", "abc"),
+            ("seed", "-1"),
+            ("version", "seven"),
+        ]:
             await type_into(pilot, f"#{name}", value)
         await pilot.press("enter")
         await wait(pilot)
         text = seen(app)
         assert submit.calls == [] and app.results == []
-        for message in ["a prompt is required", "W:H, like 16:9", "at most 1000",
-                        "whole number 0-100", "whole number ≥ 0", "like 7, 6.1, niji 6",
-                        "fix the marked fields"]:
+        for message in [
+            "a prompt is required",
+            "W:H, like 16:9",
+            "at most 1000",
+            "whole number 0-100",
+            "whole number ≥ 0",
+            "like 7, 6.1, niji 6",
+            "fix the marked fields",
+        ]:
             assert message in text
 
 
@@ -250,16 +275,32 @@ async def test_imagine_success_sends_the_exact_request() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#prompt", "a cat")
         app.screen.query_one("#prompt", TextArea).insert("\non a mat")  # pasted line break
-        for name, value in [("size", "16:9"), ("version", "6.1"), ("stylize", "250"),
-                            ("chaos", "10"), ("seed", "42"), ("negative", "dogs")]:
+        for name, value in [
+            ("size", "16:9"),
+            ("version", "6.1"),
+            ("stylize", "250"),
+            ("chaos", "10"),
+            ("seed", "42"),
+            ("negative", "dogs"),
+        ]:
             await type_into(pilot, f"#{name}", value)
         app.screen.query_one("#quality", Select).value = "2"
         app.screen.query_one("#speed", Select).value = "fast"
         await pilot.press("enter")
         await wait(pilot)
-        assert submit.calls == [ImagineRequest(
-            prompt="a cat on a mat", size="16:9", version="6.1", stylize=250, chaos=10,
-            quality="2", seed=42, negative_prompt="dogs", speed="fast")]
+        assert submit.calls == [
+            ImagineRequest(
+                prompt="a cat on a mat",
+                size="16:9",
+                version="6.1",
+                stylize=250,
+                chaos=10,
+                quality="2",
+                seed=42,
+                negative_prompt="dogs",
+                speed="fast",
+            )
+        ]
         assert app.results == ["task_new"]
 
 
@@ -270,15 +311,33 @@ async def test_imagine_is_keyboard_navigable() -> None:
         for _ in range(10):
             order.append(app.focused.id if app.focused else None)
             await pilot.press("tab")
-        assert order == ["prompt", "size", "version", "stylize", "chaos", "quality", "speed",
-                         "seed", "negative", "submit"]
+        assert order == [
+            "prompt",
+            "size",
+            "version",
+            "stylize",
+            "chaos",
+            "quality",
+            "speed",
+            "seed",
+            "negative",
+            "submit",
+        ]
 
 
 async def test_imagine_failure_keeps_every_field_and_shows_the_error() -> None:
-    submit = Recorder(SubmitOutcome(error="rate limited [b]slow down[/b]"),
-                      SubmitOutcome(task_id="task_2"))
-    initial = ImagineRequest(prompt="old prompt", size="2:3", stylize=50, quality="0.5", seed=7,
-                             speed="relax", negative_prompt="blur")
+    submit = Recorder(
+        SubmitOutcome(error="rate limited [b]slow down[/b]"), SubmitOutcome(task_id="task_2")
+    )
+    initial = ImagineRequest(
+        prompt="old prompt",
+        size="2:3",
+        stylize=50,
+        quality="0.5",
+        seed=7,
+        speed="relax",
+        negative_prompt="blur",
+    )
     app = Harness(lambda: ImagineDialog(submit, initial))
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "#chaos", "5")
@@ -288,10 +347,18 @@ async def test_imagine_failure_keeps_every_field_and_shows_the_error() -> None:
         assert isinstance(screen, ImagineDialog) and app.results == []
         assert "rate limited [b]slow down[/b]" in seen(app)
         assert screen.query_one("#prompt", TextArea).text == "old prompt"
-        values = {n: screen.query_one(f"#{n}", Input).value
-                  for n in ("size", "version", "stylize", "chaos", "seed", "negative")}
-        assert values == {"size": "2:3", "version": "", "stylize": "50", "chaos": "5",
-                          "seed": "7", "negative": "blur"}
+        values = {
+            n: screen.query_one(f"#{n}", Input).value
+            for n in ("size", "version", "stylize", "chaos", "seed", "negative")
+        }
+        assert values == {
+            "size": "2:3",
+            "version": "",
+            "stylize": "50",
+            "chaos": "5",
+            "seed": "7",
+            "negative": "blur",
+        }
         assert screen.query_one("#quality", Select).value == "0.5"
         assert screen.query_one("#speed", Select).value == "relax"
         assert not screen.query_one("#submit", Button).disabled
@@ -312,6 +379,9 @@ async def test_imagine_double_submit_calls_once() -> None:
         assert len(submit.calls) == 1
         assert "submitting…" in seen(app)
         assert app.screen.query_one("#submit", Button).disabled
+        await pilot.press("escape")  # closing now would cancel a billed request: refused
+        assert isinstance(app.screen, ImagineDialog) and app.results == []
+        assert "wait for the answer" in seen(app)
         gate.set()
         await wait(pilot)
         assert len(submit.calls) == 1 and app.results == ["task_once"]
@@ -322,15 +392,23 @@ async def test_imagine_double_submit_calls_once() -> None:
 
 def test_format_left() -> None:
     assert [format_left(s) for s in (0, -5, 59.9, 61, 1421, 3600, 3725)] == [
-        "0:00", "0:00", "0:59", "1:01", "23:41", "1:00:00", "1:02:05"]
+        "0:00",
+        "0:00",
+        "0:59",
+        "1:01",
+        "23:41",
+        "1:00:00",
+        "1:02:05",
+    ]
 
 
 async def test_modal_vary_region_with_mask_and_countdown() -> None:
     now = [1000.0]
     task = Task(id="task_m", status=Status.MODAL, prompt="a cat --ar 16:9")
     submit = Recorder(SubmitOutcome(task_id="task_m"))
-    app = Harness(lambda: ModalInputDialog(task, "vary_region", 2421.0, submit,
-                                           clock=lambda: now[0]))
+    app = Harness(
+        lambda: ModalInputDialog(task, "vary_region", 2421.0, submit, clock=lambda: now[0])
+    )
     async with app.run_test(size=SIZE) as pilot:
         assert "Vary (Region)" in seen(app) and "needs input · 23:41 left" in seen(app)
         assert app.screen.query_one("#prompt", Input).value == "a cat --ar 16:9"
@@ -394,7 +472,9 @@ BUTTON_SETS = {
     **{f"single-v{v}": single_buttons("h", v) for v in ("5.2", "6", "6.1", "7", "8", "niji 6")},
     "single-v7-hd": single_buttons("h", "7", hd=True),
     "describe": describe_buttons("h"),
-    "everything": grid_buttons("h") + single_buttons("h", "5.2") + single_buttons("h", "7")
+    "everything": grid_buttons("h")
+    + single_buttons("h", "5.2")
+    + single_buttons("h", "7")
     + describe_buttons("h"),
 }
 
@@ -415,7 +495,11 @@ def test_assign_hotkeys_scheme() -> None:
     assert [by_name[f"U{i}"] for i in range(1, 5)] == ["1", "2", "3", "4"]
     assert [by_name[f"V{i}"] for i in range(1, 5)] == ["5", "6", "7", "8"]
     assert by_name["reroll"] == "r"
-    assert (by_name["vary-subtle"], by_name["vary-strong"], by_name["vary-region"]) == ("s", "S", "g")
+    assert (by_name["vary-subtle"], by_name["vary-strong"], by_name["vary-region"]) == (
+        "s",
+        "S",
+        "g",
+    )
     assert [by_name[f"pan-{d}"] for d in ("left", "down", "up", "right")] == ["h", "j", "k", "l"]
     assert (by_name["zoom-1.5x"], by_name["zoom-2x"], by_name["custom-zoom"]) == ("z", "Z", "c")
 
@@ -451,8 +535,11 @@ async def test_actions_menu_enter_shifted_hotkey_and_escape() -> None:
 
 
 async def test_actions_menu_shows_hostile_text_literally() -> None:
-    task = Task(id="task_x", prompt=HOSTILE + " " + LONG,
-                buttons=(ApiButton("MJ::JOB::weird::1::h", HOSTILE), *GRID_TASK.buttons[:2]))
+    task = Task(
+        id="task_x",
+        prompt=HOSTILE + " " + LONG,
+        buttons=(ApiButton("MJ::JOB::weird::1::h", HOSTILE), *GRID_TASK.buttons[:2]),
+    )
     specs = describe_all(task.buttons)
     app = Harness(lambda: ActionsMenu(task, specs, {specs[0].custom_id}))
     async with app.run_test(size=SIZE) as pilot:
@@ -466,7 +553,7 @@ async def test_actions_menu_shows_hostile_text_literally() -> None:
 
 class KeysApp(Harness):
     BINDING_GROUP_TITLE = "Everywhere"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+r", "refresh", "Refresh now", id="refresh"),
         Binding("z", "secret", ""),  # no description: internal, not listed
@@ -474,18 +561,30 @@ class KeysApp(Harness):
 
 
 def test_bindings_table_reads_real_bindings() -> None:
-    rows = bindings_table(KeysApp, ("Tasks", [Binding("a", "add", "Add tasks"), ("d", "rm", "Remove")]))
-    assert rows == [("Everywhere", "question_mark, f1", "Help"),
-                    ("Everywhere", "ctrl+r", "Refresh now"),
-                    ("Tasks", "a", "Add tasks"), ("Tasks", "d", "Remove")]
+    rows = bindings_table(
+        KeysApp, ("Tasks", [Binding("a", "add", "Add tasks"), ("d", "rm", "Remove")])
+    )
+    assert rows == [
+        ("Everywhere", "question_mark, f1", "Help"),
+        ("Everywhere", "ctrl+r", "Refresh now"),
+        ("Tasks", "a", "Add tasks"),
+        ("Tasks", "d", "Remove"),
+    ]
 
 
 async def test_help_screen_lists_given_bindings() -> None:
     app = KeysApp(lambda: Screen())
     async with app.run_test(size=SIZE) as pilot:
-        rows = bindings_table(app, ("Tasks", [Binding("a", "add", "Add tasks")]), app=app)
-        assert ("Everywhere", "?, f1", "Help") in rows and ("Everywhere", "^r", "Refresh now") in rows
+        rows = bindings_table(app, ("Tasks", [Binding("a", "add", "Add tasks")]))
+        assert ("Everywhere", "?, f1", "Help") in rows and (
+            "Everywhere",
+            "^r",
+            "Refresh now",
+        ) in rows
         assert bindings_table(app.active_bindings, app=app)  # active bindings work as a source
+        app.set_keymap({"refresh": "f5"})
+        await pilot.pause()
+        assert ("Everywhere", "f5", "Refresh now") in bindings_table(app, app=app)
         for key in ("escape", "q", "question_mark"):
             app.push_screen(HelpScreen(rows), app.results.append)
             await pilot.pause()
@@ -497,8 +596,11 @@ async def test_help_screen_lists_given_bindings() -> None:
 
 
 async def test_diagnostics_copy_and_close() -> None:
-    facts = [("versions", "textual", "8.2.8"), ("paths", "config", "/home/u/.config/mjtui"),
-             ("API", "base URL", HOSTILE)]
+    facts = [
+        ("versions", "textual", "8.2.8"),
+        ("paths", "config", "/home/u/.config/mjtui"),
+        ("API", "base URL", HOSTILE),
+    ]
     app = Harness(lambda: DiagnosticsScreen(facts))
     async with app.run_test(size=SIZE) as pilot:
         assert_inert(app)
@@ -527,8 +629,11 @@ def test_build_forest_handles_orphans_and_cycles() -> None:
     roots, children = build_forest(NODES)
     assert roots == ["task_01KROOT0001", "task_01KORPHAN01"]
     assert children["task_01KROOT0001"] == ["task_01KCHILD001", "task_01KCHILD002"]
-    cycle = [LineageNode("a", "b", "A", Status.SUCCESS), LineageNode("b", "a", "B", Status.SUCCESS),
-             LineageNode("c", "c", "C", Status.SUCCESS)]
+    cycle = [
+        LineageNode("a", "b", "A", Status.SUCCESS),
+        LineageNode("b", "a", "B", Status.SUCCESS),
+        LineageNode("c", "c", "C", Status.SUCCESS),
+    ]
     roots, children = build_forest(cycle)
     assert sorted(roots) == ["a", "c"] and children == {"a": ["b"], "b": []}
 
@@ -540,7 +645,9 @@ async def test_lineage_structure_and_select() -> None:
         root, orphan = tree.root.children
         assert [c.data for c in root.children] == ["task_01KCHILD001", "task_01KCHILD002"]
         assert root.children[0].children[0].data == "task_01KGRAND001"
-        assert orphan.data == "task_01KORPHAN01" and all(n.is_expanded for n in (root, root.children[0]))
+        assert orphan.data == "task_01KORPHAN01" and all(
+            n.is_expanded for n in (root, root.children[0])
+        )
         text = seen(app)
         assert "DONE" in text and "NEEDS INPUT" in text and "a fox in snow" in text
         await pilot.press("down", "enter")
@@ -549,9 +656,11 @@ async def test_lineage_structure_and_select() -> None:
 
 async def test_lineage_escape_and_hostile_titles() -> None:
     markup, escapes = HOSTILE.split(" \x1b[31m")
-    nodes = [LineageNode("t1", None, markup, Status.SUCCESS),
-             LineageNode("t2", "t1", "\x1b[31m" + escapes, Status.FAILURE),
-             LineageNode("t3", "t1", LONG, Status.FAILURE)]
+    nodes = [
+        LineageNode("t1", None, markup, Status.SUCCESS),
+        LineageNode("t2", "t1", "\x1b[31m" + escapes, Status.FAILURE),
+        LineageNode("t3", "t1", LONG, Status.FAILURE),
+    ]
     app = Harness(lambda: LineageScreen(nodes, None))
     async with app.run_test(size=SIZE) as pilot:
         assert_inert(app)
@@ -570,7 +679,9 @@ async def no_blink(pilot: Any) -> None:
 
 def test_snapshot_add_tasks(snap_compare: Any) -> None:
     async def paste(pilot: Any) -> None:
-        pilot.app.post_message(events.Paste("task_01KAAA task_01KBBB, task_01KAAA\nbad/id task_01KOLD"))
+        pilot.app.post_message(
+            events.Paste("task_01KAAA task_01KBBB, task_01KAAA\nbad/id task_01KOLD")
+        )
         await no_blink(pilot)
 
     app = Harness(lambda: AddTasksDialog(already_tracked={"task_01KOLD"}))
@@ -585,8 +696,9 @@ def test_snapshot_actions_menu(snap_compare: Any) -> None:
 
 def test_snapshot_modal_input(snap_compare: Any) -> None:
     task = Task(id="task_01KMODAL0000", status=Status.MODAL, prompt="a lighthouse --ar 3:2")
-    app = Harness(lambda: ModalInputDialog(task, "vary_region", 2421.0, Recorder(),
-                                           clock=lambda: 1000.0))
+    app = Harness(
+        lambda: ModalInputDialog(task, "vary_region", 2421.0, Recorder(), clock=lambda: 1000.0)
+    )
     assert snap_compare(app, terminal_size=SIZE, run_before=no_blink)
 
 
