@@ -153,6 +153,11 @@ class Tracker:
             self._active.discard(task_id)
             self._forced.pop(task_id, None)
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock every time in TaskUpdate and Health is measured on."""
+        return self._clock
+
     def task(self, task_id: str) -> Task | None:
         """The last known state of a tracked task."""
         entry = self._entries.get(task_id)

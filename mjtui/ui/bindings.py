@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-APP_BINDINGS: list[Binding] = [
-    Binding("q", "quit", "Quit", id="quit"),
-    Binding("question_mark,f1", "help", "Help", id="help"),
-]
+APP_BINDINGS: list[Binding] = []  # Textual's own (ctrl+q quit, ctrl+p palette) stay
 
 DASHBOARD_BINDINGS: list[Binding] = [
+    # first, so the footer keeps them even at 80 columns
+    Binding("question_mark,f1", "help", "Help", id="help"),
+    Binding("q", "app.quit", "Quit", id="quit"),
     # tasks
     Binding("a", "add_tasks", "Add", id="add-tasks", tooltip="Track task IDs (many at once)"),
     Binding("n", "new_imagine", "New", id="new-imagine", tooltip="Start a new imagine job"),

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from mjtui.api.models import Status
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from mjtui.ui.app import HealthChanged, MjtuiApp, TaskChanged
 
 AGE_REFRESH = 10.0  # seconds between re-renders of the relative-time columns
-STATUS_REFRESH = 0.5  # the status line redraws at most this often
+STATUS_REFRESH = 0.5
+RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this often  # the status line redraws at most this often
 
 
 class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
@@ -44,7 +46,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self.health = Health()
         self.pending_prefix = ""
         self._status_dirty = True
-        self._in_flight: set[tuple[str, str]] = set()  # (task, customId) being submitted
+        self._in_flight: set[tuple[str, str]] = set()
+        self._resort_timer: Timer | None = None  # (task, customId) being submitted
 
     @property
     def mjtui(self) -> MjtuiApp:
@@ -52,7 +55,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.mjtui
-        yield StatusLine(id="status-line", clock=app.clock)
+        yield StatusLine(id="status-line", clock=app.tracker.clock)
         yield Static("⏸  Polling paused: nothing is fetched until you press p", id="paused-banner")
         yield Input(placeholder="filter: text in prompt, ID, label or status (!text inverts)",
                     id="filter")
@@ -178,11 +181,18 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         tracked = app.session.get(update.task_id)
         if tracked is not None:
             self.upsert_row(tracked)
+            if self.sort != "added" and self._resort_timer is None:
+                # Batch re-sorts: a burst of updates moves rows once, cursor kept on its task.
+                self._resort_timer = self.set_timer(RESORT_DELAY, self._resort)
             selected = self.table.selected_id
             if selected in (tracked.id, tracked.parent_id) or (
                 selected and selected in self.mjtui.session and
                 self.mjtui.session.tasks[selected].parent_id == tracked.id):
                 self.show_selected()
+
+    def _resort(self) -> None:
+        self._resort_timer = None
+        self.table.sort_by(self.sort)
 
     def on_health_changed(self, message: HealthChanged) -> None:
         self.health = message.health
@@ -192,8 +202,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         """Toasts (and the bell) when a task reaches a state worth knowing about."""
         if old.task.status is new:
             return
-        name = printable(display_name(old), limit=60)
         tracked = self.mjtui.session.get(old.id)
+        name = printable(display_name(tracked or old), limit=60)
         if new is Status.SUCCESS:
             self.notify(name, title="Finished", markup=False)
             self.mjtui.ring_bell()

@@ -24,6 +24,7 @@ class TaskActions:
     """Mixin for DashboardScreen: keys that manage the list of tracked tasks."""
 
     sort: str = "added"
+    _resort_timer: object = None
 
     def track_new(self: DashboardScreen, task: Task, *, parent: str = "", origin: str = "",
                   label: str = "") -> bool:

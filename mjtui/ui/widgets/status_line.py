@@ -27,9 +27,9 @@ class StatusLine(Static):
         "status-line--session", "status-line--ok", "status-line--bad", "status-line--dim",
     }
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.clock = clock
+        self.clock = clock  # the tracker's clock: Health times are measured on it
 
     def show(
         self,
