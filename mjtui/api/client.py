@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -163,12 +163,15 @@ class ApimartClient:
     async def get_task(self, task_id: str) -> Task:
         """The MJ view of a task (with buttons): `GET /v1/midjourney/{id}`."""
         path = f"/v1/midjourney/{quote(validate_task_id(task_id), safe='')}"
-        return Task.from_mj_view(await self._request_json("GET", path), task_id)
+        # The ID we asked for is the ID we file it under, whatever `id` the body claims.
+        task = Task.from_mj_view(await self._request_json("GET", path), task_id)
+        return task if task.id == task_id else replace(task, id=task_id)
 
     async def get_unified_task(self, task_id: str) -> Task:
         """The unified view (no buttons): `GET /v1/tasks/{id}`."""
         path = f"/v1/tasks/{quote(validate_task_id(task_id), safe='')}"
-        return Task.from_unified_view(await self._request_json("GET", path), task_id)
+        task = Task.from_unified_view(await self._request_json("GET", path), task_id)
+        return task if task.id == task_id else replace(task, id=task_id)
 
     # -- submissions ---------------------------------------------------------------------
 
