@@ -6,6 +6,7 @@ Kept thin on purpose: polling lives in `Tracker` (pure asyncio, run here as a wo
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -131,7 +132,11 @@ class MjtuiApp(App[None]):
         self.save()
 
     def save(self) -> bool:
-        """Write the session if it changed; a failure is shown, never fatal."""
+        """Write the session if it changed; a failure is shown, never fatal.
+
+        Saving merges what another mjtui wrote to the same file, so tasks may appear or go:
+        the dashboard and the poller are told (on the UI thread)."""
+        before = set(self.session.tasks)
         try:
             saved = save_session(self.session)
         except (SessionError, OSError) as exc:
@@ -141,6 +146,11 @@ class MjtuiApp(App[None]):
             self.save_error = message
             return False
         self.save_error = ""
+        if set(self.session.tasks) != before:
+            if self._thread_id == threading.get_ident():
+                self.dashboard.sync_with_session()
+            else:
+                self.call_from_thread(self.dashboard.sync_with_session)
         return saved
 
     async def action_quit(self) -> None:

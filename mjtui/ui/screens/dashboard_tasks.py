@@ -40,6 +40,25 @@ class TaskActions:
         app.schedule_save()
         return True
 
+    def sync_with_session(self: DashboardScreen) -> None:
+        """Show tasks another mjtui added to this session, and drop ones it removed."""
+        app = self.mjtui
+        tracked_ids = set(app.tracker.tracked_ids)
+        for tracked in app.session:
+            if tracked.id not in tracked_ids:
+                app.tracker.track(tracked.id, tracked.task)
+                self.count_change(None, tracked.task.status)
+                self.upsert_row(tracked)
+        for task_id in tracked_ids - set(app.session.tasks):
+            app.tracker.untrack(task_id)
+            self.table.remove(task_id)
+            self.marked.discard(task_id)
+            self.row_states.pop(task_id, None)
+        self.counts.clear()
+        for tracked in app.session:
+            self.counts[tracked.task.status] += 1
+        self._status_dirty = True
+
     @work(group="dialogs")
     async def action_add_tasks(self: DashboardScreen) -> None:
         from mjtui.ui.screens.dialogs import AddTasksDialog
