@@ -27,6 +27,7 @@ from mjtui.text import printable
 from mjtui.tracker import TaskUpdate, Tracker
 
 QUERY_CONCURRENCY = 8
+ACTION_WIDTH = 24  # an action is a short word (IMAGINE, UPSCALE); API text past this is cut
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -157,7 +158,8 @@ def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | Non
 def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False) -> str:
     """One human line: ID, status, progress, action, prompt or reason."""
     status = task.status.value + (" (stalled)" if stalled else "")
-    line = f"{printable(task.id)}  {status:<13} {task.progress:>3}%  {printable(task.action):<13}"
+    action = printable(task.action, limit=ACTION_WIDTH)
+    line = f"{printable(task.id)}  {status:<13} {task.progress:>3}%  {action:<13}"
     detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
     if error is not None and error.kind not in ("not_found", "forbidden"):
         detail = f"[{error.kind}] {error.message}"
@@ -267,7 +269,7 @@ async def _watch(ctx: Context) -> int:
 
 async def _submitted(ctx: Context, result: SubmitResult, parent: str, origin: str) -> int:
     ctx.remember_new(result, parent, origin, getattr(ctx.args, "label", ""))
-    ctx.print(result.task_id)
+    ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
     if getattr(ctx.args, "watch", False):
         return await _watch_ids(ctx, [result.task_id])
     return EXIT_OK
@@ -355,7 +357,7 @@ async def _modal(ctx: Context) -> int:
     # The task left MODAL: record that, keeping what the session knew of it.
     ctx.remember(replace(tracked.task, status=result.status, progress=0) if tracked
                  else Task(id=task_id, status=result.status))
-    ctx.print(result.task_id)
+    ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
     if ctx.args.watch:
         return await _watch_ids(ctx, [result.task_id])
     return EXIT_OK

@@ -29,11 +29,14 @@ def _escape(char: str) -> str:
 
 
 def is_unsafe_char(char: str) -> bool:
-    """Control, format-control (bidi) and separator characters a terminal may act on."""
+    """Control, format-control (bidi) and separator characters a terminal may act on, and
+    lone surrogates (from a JSON `\\ud83d` escape): no terminal can be sent those at all."""
     if char in _BIDI:
         return True
     category = unicodedata.category(char)
-    return category in ("Cc", "Zl", "Zp") or (category == "Cf" and char not in "\u200d\ufe0f")
+    return category in ("Cc", "Cs", "Zl", "Zp") or (
+        category == "Cf" and char not in "\u200d\ufe0f"
+    )
 
 
 def printable(text: str, *, keep_newlines: bool = False, limit: int | None = None) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import zlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -40,6 +42,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 # A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
 DEFAULT_DEADLINE = 60.0
 OUTCOME_UNKNOWN = "outcome unknown, check before retrying"
+# Only encodings `_read_capped` inflates piece by piece (httpx would inflate a read at once).
+ACCEPT_ENCODING = "gzip, deflate"
+INFLATE_STEP = 64 * 1024  # most bytes one compressed piece may inflate to before the cap check
 
 
 def validate_task_id(task_id: str) -> str:
@@ -84,8 +89,11 @@ def check_base_url(url: str) -> str:
 
 def is_fetchable_url(url: str) -> bool:
     """Only http(s) URLs are ever fetched or opened (never file:, data:, javascript:...)."""
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[oops/x.png": not a URL we can fetch
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +150,11 @@ class ApimartClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             follow_redirects=False,
         )
 
@@ -318,8 +330,7 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
         )
     chunks: list[bytes] = []
     size = 0
-    # aiter_bytes decodes gzip/deflate, so the cap also guards against compression bombs.
-    async for chunk in response.aiter_bytes():
+    async for chunk in _body_pieces(response):
         size += len(chunk)
         if size > max_bytes:
             raise BadResponse(
@@ -327,6 +338,63 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _body_pieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The decoded body in bounded pieces. httpx inflates each network read in one go (a few
+    KB of gzip bomb become gigabytes), so raw bytes are inflated here, INFLATE_STEP at a time."""
+    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
+        yield response.content
+        return
+    inflater = _Inflater.for_encoding(response.headers.get("content-encoding", ""))
+    async for raw in response.aiter_raw():
+        if inflater is None:
+            yield raw
+        else:
+            for piece in inflater.feed(raw):
+                yield piece
+
+
+class _Inflater:
+    """gzip/deflate, inflated at most INFLATE_STEP bytes at a time."""
+
+    def __init__(self, wbits: int) -> None:
+        self._wbits = wbits
+        self._zlib = zlib.decompressobj(wbits)
+        self._started = False
+
+    @classmethod
+    def for_encoding(cls, header: str) -> _Inflater | None:
+        encoding = header.strip().lower()
+        if encoding in ("", "identity"):
+            return None
+        if encoding in ("gzip", "x-gzip"):
+            return cls(16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            return cls(zlib.MAX_WBITS)
+        raise BadResponse(f"the API answered an unsupported content encoding {header[:40]!r}")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Inflate `data` (and output still pending) in pieces of at most INFLATE_STEP."""
+        try:
+            while True:
+                try:
+                    piece = self._zlib.decompress(data, INFLATE_STEP)
+                except zlib.error:
+                    if self._started or self._wbits != zlib.MAX_WBITS:
+                        raise
+                    # Some servers send "deflate" without the zlib header (httpx allows it).
+                    self._wbits = -zlib.MAX_WBITS
+                    self._zlib = zlib.decompressobj(self._wbits)
+                    continue
+                self._started = True
+                data = self._zlib.unconsumed_tail
+                if piece:
+                    yield piece
+                if not data and len(piece) < INFLATE_STEP:
+                    return
+        except zlib.error as exc:
+            raise BadResponse(f"the API answered a corrupt compressed body: {exc}") from None
 
 
 def _host(url: str) -> str:

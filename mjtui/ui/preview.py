@@ -26,6 +26,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Grid, Vertical
+from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
 from textual.screen import ModalScreen
@@ -34,6 +35,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from mjtui.images import ImageError, ImageLoader, crop_tile, pane_pixels, scale_for_cells
+from mjtui.text import printable
 
 PROTOCOLS = ("tgp", "sixel", "halfcell", "unicode", "none")
 PreviewMode = Literal["grid", "tiles", "single"]
@@ -284,7 +286,8 @@ class PreviewSlot(Container):
 
     def show_message(self, text: str) -> None:
         self.remove_class("-ready")
-        self.query_one(".preview-message", Static).update(text)
+        # Never parsed as markup: a failure's reason may quote a URL or a server's words.
+        self.query_one(".preview-message", Static).update(Content(printable(text)))
         if self.image_widget.image is not None:
             self.image_widget.image = None  # frees a TGP upload in the terminal
 
@@ -490,7 +493,9 @@ class FullscreenPreview(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         label = self._title or (f"tile {self._tile}" if self._tile else "image")
-        yield Static(f"{label}  [dim](esc to go back)[/]", id="fullscreen-title")
+        # The title names the task: its ID is API text, shown literally (never markup).
+        title = Content.assemble(printable(label, limit=200), ("  (esc to go back)", "dim"))
+        yield Static(title, id="fullscreen-title")
         yield ImagePreview(self._loader, protocol=self._protocol, id="fullscreen-preview")
 
     def on_mount(self) -> None:

@@ -155,7 +155,8 @@ class FollowUpActions:
         if parent is not None:
             self.upsert_row(parent)
         self.show_selected()
-        self.notify(f"{spec.title} started {result.task_id}", title="Submitted", markup=False)
+        self.notify(f"{printable(spec.title, limit=60)} started {printable(result.task_id)}",
+                    title="Submitted", markup=False)
         return result.task_id
 
     def report_failure(self: DashboardScreen, task_id: str, message: str) -> None:
@@ -192,7 +193,8 @@ class FollowUpActions:
 
         task_id = await app.push_screen_wait(ModalInputDialog(tracked.task, kind, deadline, submit))
         if task_id:
-            self.notify(f"answered {task_id}; it runs on under the same ID", markup=False)
+            self.notify(f"answered {printable(task_id)}; it runs on under the same ID",
+                        markup=False)
 
     @work(group="dialogs")
     async def action_new_imagine(self: DashboardScreen) -> None:
@@ -214,5 +216,5 @@ class FollowUpActions:
         task_id = await app.push_screen_wait(ImagineDialog(submit))
         if task_id:
             self.table.select(task_id)
-            self.notify(f"started {task_id}", title="Submitted", markup=False)
+            self.notify(f"started {printable(task_id)}", title="Submitted", markup=False)
 

@@ -111,7 +111,7 @@ class TaskActions:
             self.table.remove(tracked.id)
             app.schedule_save()
             self.show_selected()
-            self.notify(f"removed {tracked.id}", markup=False)
+            self.notify(f"removed {printable(tracked.id)}", markup=False)
 
     def action_toggle_mark(self: DashboardScreen) -> None:
         task_id = self.table.selected_id

@@ -29,6 +29,8 @@ from mjtui.ui.format import (
 from mjtui.ui.widgets.task_table import RowState
 
 MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
+FIELD_LIMIT = 200  # label, action, origin: one-line fields, cut with … past this
+REASON_LIMIT = 1000  # fail reason, problem
 
 
 def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
@@ -82,19 +84,19 @@ class DetailPane(VerticalScroll):
 
         row("ID", safe_text(task.id))
         if tracked.label:
-            row("Label", safe_text(tracked.label))
-        row("Action", safe_text(task.action or "–"))
+            row("Label", safe_text(tracked.label, limit=FIELD_LIMIT))
+        row("Action", safe_text(task.action or "–", limit=FIELD_LIMIT))
         if tracked.origin:
-            row("Made by", safe_text(tracked.origin))
+            row("Made by", safe_text(tracked.origin, limit=FIELD_LIMIT))
         if state.error:
-            row("Problem", safe_text(state.error, style("detail--warn")))
+            row("Problem", safe_text(state.error, style("detail--warn"), limit=REASON_LIMIT))
         left = modal_time_left(tracked, now)
         if left is not None:
             minutes, seconds = divmod(int(left), 60)
             row("Needs input", Text(f"{minutes}:{seconds:02d} left to answer (press m)",
                                     style=style("detail--warn")))
         if task.fail_reason:
-            row("Reason", safe_text(task.fail_reason, style("detail--warn")))
+            row("Reason", safe_text(task.fail_reason, style("detail--warn"), limit=REASON_LIMIT))
         row("Submitted", clock_time(task.submit_time))
         if task.start_time:
             row("Started", clock_time(task.start_time))
@@ -123,8 +125,9 @@ class DetailPane(VerticalScroll):
             for spec in specs:
                 if names:
                     names.append(" · ")
-                names.append(spec.name if len(spec.name) < 20 else spec.title,
-                             style=dim if spec.custom_id in used else "")
+                # An unknown button is named by its customId: API text, shown literally.
+                names.append_text(safe_text(spec.name if len(spec.name) < 20 else spec.title,
+                                            dim if spec.custom_id in used else "", limit=60))
             row("Buttons", names)
         prompt = safe_text(task.prompt or "(no prompt)", limit=4000)
         body = Group(title, headline, Text(""), grid, Text(""), Text("Prompt", style=key_style), prompt)
