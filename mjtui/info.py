@@ -66,7 +66,9 @@ def print_info(settings: Settings, out: TextIO) -> None:
 
 def diagnostics_facts(app: MjtuiApp) -> list[Fact]:
     """Everything `mjtui info` says, plus what only the running app knows."""
-    facts = settings_facts(app.settings)
+    facts = [f if f[:2] != ("paths", "session file") else ("paths", "session file",
+                                                           str(app.session.path))
+             for f in settings_facts(app.settings)]
     facts.append(("api", "health", app.tracker.health.state))
     facts.append(("api", "tasks polled", str(app.tracker.pending_count)))
     facts.append(("session", "name", app.session.name))

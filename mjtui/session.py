@@ -153,7 +153,9 @@ class Session:
             elif old.task.status is Status.MODAL and old.modal_since is not None:
                 modal_since = old.modal_since
             else:
-                modal_since = now
+                # MODAL starts when the task does (inpaint answers in MODAL): count the
+                # 30 minutes from its submit time when the API gave one, else from now.
+                modal_since = task.submit_time or now
             self.tasks[task.id] = replace(old, task=task, updated_at=now, modal_since=modal_since)
             self._changed()
             return True

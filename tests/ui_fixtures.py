@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import io
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -84,6 +83,7 @@ def make_env(
     seed: int | None = 1,
     queue_seconds: float = 2.0,
     run_seconds: float = 10.0,
+    image_size: int = 256,
     **settings: Any,
 ) -> Env:
     """A fresh fake (seeded ids) and settings with a small poll interval.
@@ -92,7 +92,7 @@ def make_env(
     """
     clock = FakeClock(START)
     fake = FakeApimart(clock=clock, seed=seed, queue_seconds=queue_seconds,
-                       run_seconds=run_seconds)
+                       run_seconds=run_seconds, image_size=image_size)
     settings.setdefault("poll_interval", 1.0)
     path = tmp_path / "sessions" / "test.toml"
     settings.setdefault("session", str(path))
@@ -146,12 +146,15 @@ def make_app(env: Env, session: Session | None = None, *, image_protocol: str = 
     return app
 
 
-async def poll(app: MjtuiApp, pilot: Any | None = None, *, advance: float = 0.0) -> None:
-    """Advance the fake clock, poll whatever is due, and let the UI catch up."""
+async def poll(app: MjtuiApp, pilot: Any | None = None, *, advance: float = 0.0,
+               times: int = 1) -> None:
+    """`times` rounds of: advance the fake clock, poll whatever is due. Then let the UI
+    catch up (when given the pilot)."""
     clock = app.clock
-    if advance and isinstance(clock, FakeClock):
-        clock.advance(advance)
-    await app.tracker.poll_due()
+    for _ in range(times):
+        if advance and isinstance(clock, FakeClock):
+            clock.advance(advance)
+        await app.tracker.poll_due()
     if pilot is not None:
         await settle(pilot)
 
@@ -235,12 +238,3 @@ def toast_text(app: App[Any]) -> str:
 
 def select(app: MjtuiApp, task_id: str) -> None:
     app.dashboard.table.select(task_id)
-
-
-async def select_row(pilot: Any, task_id: str) -> None:
-    select(pilot.app, task_id)
-    await pilot.pause()
-
-
-def bodies(requests: Iterable[Any]) -> list[dict[str, Any] | None]:
-    return [r.json_body for r in requests]

@@ -55,6 +55,7 @@ class MjtuiApp(App[None]):
     """The mjtui dashboard."""
 
     TITLE = "mjtui"
+    BINDING_GROUP_TITLE = "App"
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {MjtuiCommands}

@@ -92,9 +92,10 @@ def clock_time(then: float | None) -> str:
 
 
 def display_name(tracked: TrackedTask) -> str:
-    """What a row is called: the user's label, else the prompt, else the action."""
+    """What a row is called: the user's label, else the prompt, else the action, else the ID
+    (a task added by ID shows its ID until the first answer)."""
     task = tracked.task
-    return tracked.label or task.prompt or task.action.title() or tracked.origin or task.id
+    return tracked.label or task.prompt or task.action.title() or task.id
 
 
 def row_matches(tracked: TrackedTask, needle: str) -> bool:

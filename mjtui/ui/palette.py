@@ -11,7 +11,6 @@ from mjtui.ui.bindings import DASHBOARD_BINDINGS
 # Palette-only commands: (title, action on the dashboard, help).
 EXTRA_COMMANDS = [
     ("Diagnostics", "diagnostics", "Versions, paths, API and terminal facts"),
-    ("Lineage tree", "lineage", "Every task under the one it was made from"),
     ("Save session now", "save_now", "Write the session file"),
     ("Clear marks", "clear_marks", "Unmark every marked task"),
     ("Copy task ID", "copy_id", "Copy the selected task's ID (OSC 52)"),

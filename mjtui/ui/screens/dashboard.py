@@ -37,6 +37,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
     """The live table of tracked tasks and everything about the selected one."""
 
     BINDINGS = DASHBOARD_BINDINGS
+    BINDING_GROUP_TITLE = "Dashboard"
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,7 +48,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self.pending_prefix = ""
         self._status_dirty = True
         self._in_flight: set[tuple[str, str]] = set()
-        self._resort_timer: Timer | None = None  # (task, customId) being submitted
+        self._resort_timer: Timer | None = None
+        self._bindings_for: str | None = None  # the task the footer's keys were checked for  # (task, customId) being submitted
 
     @property
     def mjtui(self) -> MjtuiApp:
@@ -159,6 +161,10 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
     @on(DataTable.RowHighlighted, "#tasks")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_selected()
+        selected = str(event.row_key.value) if event.row_key.value else None
+        if selected != self._bindings_for:
+            self._bindings_for = selected
+            self.refresh_bindings()  # greyed keys follow the selected task
         if event.row_key.value and self.mjtui.session.set_view(selected=str(event.row_key.value)):
             self.mjtui.schedule_save()
 
@@ -185,6 +191,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
                 # Batch re-sorts: a burst of updates moves rows once, cursor kept on its task.
                 self._resort_timer = self.set_timer(RESORT_DELAY, self._resort)
             selected = self.table.selected_id
+            if selected == tracked.id and old.task.status is not tracked.task.status:
+                self.refresh_bindings()  # which keys apply depends on the status only
             if selected in (tracked.id, tracked.parent_id) or (
                 selected and selected in self.mjtui.session and
                 self.mjtui.session.tasks[selected].parent_id == tracked.id):

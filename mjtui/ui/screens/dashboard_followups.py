@@ -14,7 +14,7 @@ from textual import work
 from mjtui import actions
 from mjtui.actions import ButtonKind, ButtonSpec
 from mjtui.api.client import ImagineRequest
-from mjtui.api.errors import ApimartError
+from mjtui.api.errors import ApimartError, OutcomeUnknown
 from mjtui.api.models import Status, Task
 from mjtui.session import TrackedTask
 from mjtui.text import printable
@@ -143,6 +143,9 @@ class FollowUpActions:
         try:
             result = await app.backend.client.submit(spec.submission(tracked.id))
         except ApimartError as exc:
+            if isinstance(exc, OutcomeUnknown) and app.session.mark_button_used(
+                    tracked.id, spec.custom_id):
+                app.schedule_save()  # it may have started a job: a second press asks first
             self.report_failure(tracked.id, f"{spec.title} failed: {exc.message}")
             return None
         finally:
@@ -191,7 +194,7 @@ class FollowUpActions:
             app.tracker.refresh([tracked.id])
             return SubmitOutcome(result.task_id, None)
 
-        task_id = await app.push_screen_wait(ModalInputDialog(tracked.task, kind, deadline, submit))
+        task_id = await app.push_screen_wait(ModalInputDialog(tracked.task, kind, deadline, submit, clock=app.clock))
         if task_id:
             self.notify(f"answered {printable(task_id)}; it runs on under the same ID",
                         markup=False)

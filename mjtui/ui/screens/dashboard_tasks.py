@@ -118,6 +118,7 @@ class TaskActions:
         if task_id is None:
             return
         self.marked.symmetric_difference_update({task_id})
+        self.refresh_bindings()
         tracked = self.mjtui.session.get(task_id)
         if tracked:
             self.upsert_row(tracked)
@@ -127,6 +128,7 @@ class TaskActions:
 
     def action_clear_marks(self: DashboardScreen) -> None:
         marked, self.marked = self.marked, set()
+        self.refresh_bindings()
         for task_id in marked:
             tracked = self.mjtui.session.get(task_id)
             if tracked:

@@ -46,7 +46,12 @@ class StatusLine(Static):
         line.append(" mjtui ", style="bold reverse")
         line.append(" session ", style=style("status-line--dim"))
         line.append(printable(session_name, limit=30), style=style("status-line--session"))
+        # Health and cadence first: on a narrow terminal the counts are what gets cut.
         line.append("  ")
+        line.append_text(self._health(health, paused))
+        line.append("  ·  ", style=style("status-line--dim"))
+        line.append(f"every {interval:g}s", style=style("status-line--dim"))
+        line.append("  ·  ", style=style("status-line--dim"))
         total = sum(counts.values())
         line.append(f"{total} tasks", style=style("status-line--dim"))
         for status in COUNT_ORDER:
@@ -54,10 +59,6 @@ class StatusLine(Static):
                 line.append("  ")
                 line.append(f"{counts[status]} {STATUS_LABELS[status].lower()}",
                             style=style(status_component(status)))
-        line.append("  ·  ", style=style("status-line--dim"))
-        line.append(f"every {interval:g}s", style=style("status-line--dim"))
-        line.append("  ·  ", style=style("status-line--dim"))
-        line.append_text(self._health(health, paused))
         if notice:
             line.append(f"   {notice}", style="bold")
         if pending_prefix:

@@ -10,9 +10,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 from mjtui.api.models import Status
 from mjtui.session import TrackedTask
@@ -38,6 +42,7 @@ COLUMNS: list[tuple[str, str, int | None]] = [
     ("updated", "Upd", 4),
 ]
 NAME_WIDTH = 40
+VIEW_MARGIN = 2  # rows beyond the visible ones that are kept up to date too
 
 SORTS: dict[str, Callable[[TrackedTask], object]] = {
     "added": lambda t: t.added_at,
@@ -74,12 +79,34 @@ class TaskTable(DataTable[Text]):
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.clock = clock
-        self._cells: dict[tuple[str, str], str] = {}  # plain text per cell: skip no-op updates
+        # (plain text, spans) per cell: skip no-op updates
+        self._cells: dict[tuple[str, str], tuple[str, tuple[object, ...]]] = {}
         self._tracked: dict[str, TrackedTask] = {}
+        # Component styles, computed once: Textual's own cache is emptied by every refresh(),
+        # i.e. by every cell update, and recomputing them was most of a row's render time.
+        self._styles: dict[str, Style] = {}
+        self._painted_palette: tuple[Style, ...] | None = None  # styles the cells were made with
+        # New cells of rows out of view, applied when the row comes into view (or is read).
+        # DataTable.update_cell invalidates every cached line and repaints the whole table,
+        # so with 1,000 tasks polled, off-screen progress ticks kept the table redrawing.
+        self._deferred: dict[str, dict[str, Text]] = {}
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width or NAME_WIDTH)
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
+    def _style(self, component: str) -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(component)
+        return style
+
+    def _palette(self) -> tuple[Style, ...]:
+        return tuple(self._style(c) for c in sorted(self.COMPONENT_CLASSES - DataTable.COMPONENT_CLASSES))
 
     def on_resize(self) -> None:
         """The name column takes whatever the fixed columns leave."""
@@ -96,16 +123,16 @@ class TaskTable(DataTable[Text]):
 
     def render_row(self, tracked: TrackedTask, state: RowState) -> dict[str, Text]:
         task = tracked.task
-        status_style = self.get_component_rich_style(status_component(task.status))
-        stalled_style = self.get_component_rich_style("status--stalled")
-        empty_style = self.get_component_rich_style("bar--empty")
+        status_style = self._style(status_component(task.status))
+        stalled_style = self._style("status--stalled")
+        empty_style = self._style("bar--empty")
         now = self.clock()
         name = safe_text(display_name(tracked), limit=200)
         name.no_wrap, name.overflow = True, "ellipsis"  # one line per row, cut with …
         status = status_badge(task.status, status_style, stalled_style, stalled=state.stalled,
                               short=True)
         if state.error:
-            status.append(" ⚡", style=self.get_component_rich_style("row--error"))
+            status.append(" ⚡", style=self._style("row--error"))
         progress = 100 if task.status is Status.SUCCESS else task.progress
         return {
             "mark": Text("●" if state.marked else " ", style="bold"),
@@ -125,22 +152,66 @@ class TaskTable(DataTable[Text]):
         if tracked.id not in self.rows:
             self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=tracked.id)
             for key, text in cells.items():
-                self._cells[(tracked.id, key)] = text.plain + str(text.spans)
+                self._cells[(tracked.id, key)] = (text.plain, tuple(text.spans))
             return True
+        view = self._view()
         for key, text in cells.items():
-            signature = text.plain + str(text.spans)
-            if self._cells.get((tracked.id, key)) != signature:
-                self._cells[(tracked.id, key)] = signature
-                try:
-                    self.update_cell(tracked.id, key, text)
-                except (CellDoesNotExist, RowDoesNotExist):
-                    pass
+            self._set_cell(tracked.id, key, text, view)
         return False
+
+    def _set_cell(self, task_id: str, key: str, text: Text, view: range) -> None:
+        signature = (text.plain, tuple(text.spans))
+        if self._cells.get((task_id, key)) == signature:
+            return
+        self._cells[(task_id, key)] = signature
+        try:
+            if self.get_row_index(task_id) not in view:
+                self._deferred.setdefault(task_id, {})[key] = text
+                return
+        except RowDoesNotExist:
+            return
+        self._flush(task_id)
+        try:
+            self.update_cell(task_id, key, text)
+        except (CellDoesNotExist, RowDoesNotExist):
+            pass
+
+    def _view(self) -> range:
+        """Indexes of the rows on screen, and a few either side (rows are one line high)."""
+        top = int(self.scroll_y)
+        return range(max(0, top - VIEW_MARGIN), top + self.size.height + VIEW_MARGIN + 1)
+
+    def _flush(self, task_id: str) -> None:
+        """Apply the deferred cells of one row."""
+        for key, text in self._deferred.pop(task_id, {}).items():
+            try:
+                self.update_cell(task_id, key, text)
+            except (CellDoesNotExist, RowDoesNotExist):
+                pass
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._deferred:  # rows scrolled or sorted into view get their latest cells first
+            for index in self._view():
+                if index >= self.row_count:
+                    break
+                row_key = self.coordinate_to_cell_key(Coordinate(index, 0)).row_key
+                if row_key.value in self._deferred:
+                    self._flush(row_key.value)
+        return super().render_lines(crop)
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
+        self._flush(row_key.value if isinstance(row_key, RowKey) else row_key)
+        return super().get_cell(row_key, column_key)
+
+    def get_row(self, row_key: RowKey | str) -> list[Text]:
+        self._flush(row_key.value if isinstance(row_key, RowKey) else row_key)
+        return super().get_row(row_key)
 
     def remove(self, task_id: str) -> None:
         if task_id in self.rows:
             self.remove_row(task_id)
         self._tracked.pop(task_id, None)
+        self._deferred.pop(task_id, None)
         for key, _, _ in COLUMNS:
             self._cells.pop((task_id, key), None)
 
@@ -149,14 +220,28 @@ class TaskTable(DataTable[Text]):
         self.clear()
         self._cells.clear()
         self._tracked.clear()
+        self._deferred.clear()
+        self._painted_palette = self._palette()
         for tracked, state in rows:
             self.upsert(tracked, state)
         self.select(keep)
 
     def refresh_ages(self, states: Callable[[str], RowState]) -> None:
-        """Re-render relative times; only cells whose text changed are touched."""
+        """Re-render relative times; only cells whose text changed are touched.
+
+        Only the two time columns are rebuilt (every other cell changes only with an
+        update, which re-renders its row), unless the theme changed the status colours
+        since the cells were made: then every row is re-rendered."""
+        palette = self._palette()
+        if palette != self._painted_palette:
+            self._painted_palette = palette
+            for task_id, tracked in list(self._tracked.items()):
+                self.upsert(tracked, states(task_id))
+            return
+        now, view = self.clock(), self._view()
         for task_id, tracked in list(self._tracked.items()):
-            self.upsert(tracked, states(task_id))
+            self._set_cell(task_id, "age", Text(ago(tracked.added_at, now)), view)
+            self._set_cell(task_id, "updated", Text(ago(tracked.updated_at, now)), view)
 
     # -- cursor and order ----------------------------------------------------------------
 

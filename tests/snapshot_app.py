@@ -1,0 +1,111 @@
+"""A deterministic dashboard for snapshot tests and `scripts/screenshots.py`.
+
+The demo jobs (every state at once) on a seeded fake whose clock never moves by itself; the app
+and its tracker read the same clock; one poll fills the session; previews use the half-cell
+renderer (SVG shows it) and are waited for; cursors do not blink; times print in UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from ui_fixtures import Env, demo_session, make_app, make_env
+
+from mjtui.ui.app import MjtuiApp
+from mjtui.ui.screens.modal_input import ModalInputDialog
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+def use_utc() -> None:
+    """The detail pane prints local times: make them the same everywhere."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
+def demo_app(folder: Path) -> tuple[MjtuiApp, Env]:
+    """The demo on a frozen clock (not yet polled: `prepare` does that inside the app)."""
+    env = make_env(folder, demo=True, seed=1)
+    app = make_app(env, demo_session(env), image_protocol="halfcell")
+    return app, env
+
+
+def modal_clock_defaults() -> dict[str, Any]:
+    """The MODAL dialog counts down on its own clock (`time.time` unless given one, and the
+    dashboard gives none): callers point this default at the frozen clock, and restore it."""
+    defaults = ModalInputDialog.__init__.__kwdefaults__
+    assert defaults is not None and "clock" in defaults
+    return defaults
+
+
+async def idle(pilot: Any, rounds: int = 6) -> None:
+    """Wait until no background work (image loads, saves) is left; dialogs' waits excepted."""
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [w for w in pilot.app.workers
+                if w.group not in ("dialogs", "poller") and not w.is_finished]
+        if not busy:
+            break
+        await pilot.app.workers.wait_for_complete(busy)
+    pilot.app.dashboard._refresh_status_line()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+async def prepare(pilot: Any) -> None:
+    """One poll of every demo job, then let the previews load. The toasts that poll raised
+    are dismissed: they would cover the screens these pictures are about."""
+    await pilot.app.tracker.poll_due()
+    await idle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def select_job(env: Env, label: str) -> Step:
+    async def step(pilot: Any) -> None:
+        pilot.app.dashboard.table.select(env.job(label))
+        await idle(pilot)
+
+    return step
+
+
+def press(*keys: str) -> Step:
+    async def step(pilot: Any) -> None:
+        await pilot.press(*keys)
+        await idle(pilot)
+
+    return step
+
+
+def action(name: str) -> Step:
+    async def step(pilot: Any) -> None:
+        await pilot.app.dashboard.run_action(name)
+        await idle(pilot)
+
+    return step
+
+
+def paste(text: str) -> Step:
+    async def step(pilot: Any) -> None:
+        from textual import events
+
+        pilot.app.post_message(events.Paste(text))
+        await idle(pilot)
+
+    return step
+
+
+def steps(*parts: Step) -> Step:
+    """`prepare`, then each part in order: one `run_before` for snap_compare."""
+
+    async def run(pilot: Any) -> None:
+        await prepare(pilot)
+        for part in parts:
+            await part(pilot)
+
+    return run
