@@ -149,6 +149,9 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
 
     if "token" in values:
         values["token"] = values["token"].strip()  # a pasted key often brings a newline
+        problem = _token_problem(values["token"])
+        if problem:
+            raise fail("token", problem)
     if "base_url" in values:
         try:
             values["base_url"] = validate_base_url(values["base_url"])
@@ -187,6 +190,30 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
         str(Path(download).expanduser()) if download else str(default_download_dir())
     )
     return Settings(**values)
+
+
+def _token_problem(token: str) -> str:
+    """Why this API key cannot be sent as an HTTP header ("" if it can), without quoting it.
+
+    A key is printable ASCII. One with a line break, NUL or non-ASCII character inside (a key
+    pasted across two lines, a zero-width space from a web page) makes httpx/h11 fail with a
+    message that quotes the whole `Authorization` header, so it is refused here, up front."""
+    for position, char in enumerate(token, 1):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char.isspace():
+            what = "a space" if char == " " else f"a blank (U+{ord(char):04X})"
+        elif ord(char) < 32 or ord(char) == 127:
+            what = f"a control character (U+{ord(char):04X})"
+        else:
+            what = f"a non-ASCII character (U+{ord(char):04X})"
+        return (
+            f"the API key has {what} at character {position}; a key is printable ASCII "
+            "without spaces: copy it again"
+        )
+    return ""
 
 
 def _read_config_file(path: Path, warnings: list[str]) -> dict[str, Any]:

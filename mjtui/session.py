@@ -153,9 +153,10 @@ class Session:
             elif old.task.status is Status.MODAL and old.modal_since is not None:
                 modal_since = old.modal_since
             else:
-                # MODAL starts when the task does (inpaint answers in MODAL): count the
-                # 30 minutes from its submit time when the API gave one, else from now.
-                modal_since = task.submit_time or now
+                # A task first seen in MODAL (inpaint answers in MODAL) has waited since it
+                # was submitted: count its 30 minutes from then when the API says when.
+                first_sight = old.task.status in (Status.UNKNOWN, Status.MODAL)
+                modal_since = (task.submit_time or now) if first_sight else now
             self.tasks[task.id] = replace(old, task=task, updated_at=now, modal_since=modal_since)
             self._changed()
             return True

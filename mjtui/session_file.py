@@ -210,6 +210,13 @@ def _parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
         found = _AT.search(message)
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         column = getattr(exc, "colno", None) or (int(found.group(2)) if found else None)
+        if line is None and "end of document" in message:  # a truncated file: its last line
+            text = raw.decode("utf-8")  # it decoded: tomllib is what failed
+            line = text.count("\n") + 1
+            column = len(text) - text.rfind("\n")
+            message = message.replace(
+                "at end of document", f"at end of document, line {line}, column {column}"
+            )
     raise SessionError(
         f"session file {path} does not parse: {message}; it was left as it is",
         path=path,
@@ -302,10 +309,14 @@ def make_dirs(folder: Path) -> None:
 
 def remove_stale_temps(target: Path) -> None:
     """Delete temp files a killed save left behind. Call only under the lock: then no save
-    of this file is in flight, so every match is stale."""
+    of this file is in flight, so every match is stale. Only `.<name>.<random>.tmp`: the
+    glob alone would also match the in-flight temp file of a session named `<name>.x`
+    (`.<name>.x.toml.<random>.tmp`), which another lock protects."""
+    ours = re.compile(rf"\.{re.escape(target.name)}\.[^.]+\.tmp")
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+        if ours.fullmatch(stale.name):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -141,6 +141,11 @@ class ApimartClient:
     ) -> None:
         # An injected transport (the in-process fake) never touches the network.
         self.base_url = base_url.rstrip("/") if transport else check_base_url(base_url)
+        if token and not all(33 <= ord(c) <= 126 for c in token):
+            # A header can't carry it, and the library's complaint would quote it.
+            raise InsecureBaseUrl("the API key holds a space, control or non-ASCII character; "
+                                  "copy it again without line breaks")
+        self._token = token
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.deadline = deadline
         self.max_connections = max_connections
@@ -260,6 +265,21 @@ class ApimartClient:
 
     async def _request_json(
         self, method: str, path: str, json_body: dict[str, Any] | None = None
+    ) -> Any:
+        try:
+            return await self._request_json_unscrubbed(method, path, json_body)
+        except ApimartError as exc:
+            raise self._scrubbed(exc) from None
+
+    def _scrubbed(self, exc: ApimartError) -> ApimartError:
+        """The error with our own key cut out: servers and libraries may quote it back."""
+        if self._token and self._token in exc.message:
+            exc.message = exc.message.replace(self._token, "sk-…(redacted)")
+            exc.args = (exc.message,)
+        return exc
+
+    async def _request_json_unscrubbed(
+        self, method: str, path: str, json_body: dict[str, Any] | None
     ) -> Any:
         status, headers, raw = await self._exchange(
             method, self.base_url + path, json_body, self._auth, MAX_JSON_BYTES

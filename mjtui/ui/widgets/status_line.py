@@ -74,6 +74,9 @@ class StatusLine(Static):
             return Text("● API ok", style=style("status-line--ok"))
         if health.state == "backing_off":
             wait = max(0, int((health.retry_at or now) - now))
+            error = health.last_error
+            if error is not None and error.kind != "rate_limited":
+                return Text(f"◐ API errors ({error.kind}), backing off", style=style("status-line--bad"))
             return Text(f"◐ rate limited, retry in {wait}s", style=style("status-line--bad"))
         if health.state == "offline":
             since = f" since {ago(health.since, now)}" if health.since else ""
