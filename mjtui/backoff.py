@@ -131,9 +131,12 @@ class ApiHealth:
         self._last_failure: ApimartError | None = None
 
     def answered(self) -> None:
-        """The API gave a real answer: the outage and the 429 backoff are over."""
+        """The API gave a real answer: the outage is over, and so is the 429 backoff once its
+        pause has ended (an answer that arrives during the pause was asked before the 429)."""
         self._failures_in_row = 0
-        if self._rate_error is not None or self.gate.level:
+        if (self._rate_error is not None or self.gate.level) and not self.gate.blocked(
+            self.clock()
+        ):
             self._rate_error = None
             self.gate.on_success()
         if self.health.state in ("offline", "backing_off"):

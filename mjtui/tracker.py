@@ -445,7 +445,10 @@ class Tracker:
                 jitter=self._jitter,
                 rng=self._rng,
             )
-            self._schedule(entry, now + jittered(self._interval, self._jitter, self._rng))
+            # This task waits out the global pause like everyone, and says so on its row.
+            due = now + jittered(self._interval, self._jitter, self._rng)
+            self._schedule(entry, max(due, self._api.gate.retry_at))
+            self._report(entry, entry.task, exc, entry.stalled, now)
         elif isinstance(exc, _PERMANENT):
             self._finish(entry)
             self._report(entry, entry.task, exc, entry.stalled, now)

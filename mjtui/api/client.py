@@ -42,6 +42,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 # A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
 DEFAULT_DEADLINE = 60.0
 OUTCOME_UNKNOWN = "outcome unknown, check before retrying"
+GATEWAY_STATUSES = (502, 503, 504)
 # Only encodings `_read_capped` inflates piece by piece (httpx would inflate a read at once).
 ACCEPT_ENCODING = "gzip, deflate"
 INFLATE_STEP = 64 * 1024  # most bytes one compressed piece may inflate to before the cap check
@@ -285,12 +286,20 @@ class ApimartClient:
             method, self.base_url + path, json_body, self._auth, MAX_JSON_BYTES
         )
         if not 200 <= status < 300:
-            raise error_from_response(
+            error = error_from_response(
                 status,
                 raw,
                 content_type=headers.get("content-type", ""),
                 retry_after=headers.get("retry-after"),
             )
+            if method == "POST" and status in GATEWAY_STATUSES and error.code is None:
+                # A proxy's own 502/503/504 page, not the API's answer: the job behind it may
+                # have started all the same.
+                raise OutcomeUnknown(
+                    f"a gateway answered {status} ({error.message}): {OUTCOME_UNKNOWN}",
+                    http_status=status,
+                )
+            raise error
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
