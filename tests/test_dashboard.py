@@ -262,7 +262,7 @@ async def test_network_down_shows_offline_and_recovers(tmp_path: Path) -> None:
         # a server outage (502 pages) backs off the same way, and recovers
         env.fake.faults.add(Fault("status", status=502, path_prefix="/v1/midjourney/task_"))
         await poll(app, pilot, advance=30)
-        assert "API ok" not in status_text(app) and "retry" in status_text(app)
+        assert "API ok" not in status_text(app) and "backing off" in status_text(app)
         assert "HTTP 502" in detail_text(app) or "502" in detail_text(app)
         env.fake.faults.clear()
         await poll(app, pilot, advance=30, times=4)

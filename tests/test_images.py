@@ -11,19 +11,9 @@ import pytest
 from image_fixtures import CDN, TILE_COLOURS, bomb_png, grid_image, make_loader, png_bytes
 from PIL import Image
 
-from mjtui.images import (
-    DiskCache,
-    ImageError,
-    ScaledCache,
-    crop_tile,
-    decode_image,
-    download_originals,
-    fit_cells,
-    pane_pixels,
-    safe_stem,
-    scale_for_cells,
-    scale_to_fit,
-)
+from mjtui.image_save import download_originals, safe_stem
+from mjtui.image_scale import crop_tile, fit_cells, pane_pixels, scale_for_cells, scale_to_fit
+from mjtui.images import DiskCache, ImageError, ScaledCache, decode_image
 
 # -- disk cache -------------------------------------------------------------------------------
 

@@ -26,14 +26,12 @@ from textual.pilot import Pilot
 
 from mjtui.images import ImageLoader
 from mjtui.ui.preview import (
-    FullscreenPreview,
-    ImagePreview,
-    PreviewSlot,
     ProtocolChoice,
     choose_protocol,
     detect_terminal_protocol,
     image_widget_class,
 )
+from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
 
 STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
 SIXEL_DA1 = b"\x1b[?62;4;22c"  # a VT220-class answer listing Sixel (4)

@@ -52,13 +52,13 @@ class ImageActions:
     download_status: str = ""
 
     def compose_preview(self: DashboardScreen) -> Iterator[Widget]:
-        from mjtui.ui.preview import ImagePreview
+        from mjtui.ui.widgets.image_preview import ImagePreview
 
         yield ImagePreview(protocol=self.mjtui.image_protocol, loader=self.mjtui.image_loader,
                            id="preview")
 
     def show_preview(self: DashboardScreen, tracked: TrackedTask | None) -> None:
-        from mjtui.ui.preview import ImagePreview
+        from mjtui.ui.widgets.image_preview import ImagePreview
 
         preview = self.query_one("#preview", ImagePreview)
         if tracked is None:
@@ -83,7 +83,7 @@ class ImageActions:
         self.show_selected()
 
     def action_fullscreen(self: DashboardScreen) -> None:
-        from mjtui.ui.preview import FullscreenPreview
+        from mjtui.ui.widgets.image_preview import FullscreenPreview
 
         task = self.image_task()
         if task is None:
@@ -121,7 +121,8 @@ class ImageActions:
 
     @work(group="download", exclusive=True)
     async def action_download(self: DashboardScreen) -> None:
-        from mjtui.images import ImageError, download_originals
+        from mjtui.image_save import download_originals
+        from mjtui.images import ImageError
 
         task = self.image_task()
         if task is None:

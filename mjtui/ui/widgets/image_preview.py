@@ -1,0 +1,271 @@
+"""The image preview pane, its slots and the full-screen view (image classes from ui.preview)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from PIL import Image
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Grid, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+from mjtui.image_scale import crop_tile, pane_pixels, scale_for_cells
+from mjtui.images import ImageError, ImageLoader
+from mjtui.text import printable
+from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts, image_widget_class
+
+PreviewMode = Literal["grid", "tiles", "single"]
+_MAX_CELLS = 290  # TGP placeholders can address at most 297 rows/columns
+RESIZE_DEBOUNCE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    key: str
+    urls: tuple[str, ...]
+    mode: str
+    tile: int
+
+
+class PreviewSlot(Container):
+    """One place for an image: the image widget, or a message while loading or on failure."""
+
+    def __init__(self, image_class: type[Widget], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._image_class = image_class
+        self.source: tuple[str, int] | None = None  # (url, tile) being shown or loaded
+
+    def compose(self) -> ComposeResult:
+        yield self._image_class(classes="preview-image")
+        yield Static("", classes="preview-message")
+
+    @property
+    def image_widget(self) -> Any:
+        return self.query_one(".preview-image")
+
+    def show_message(self, text: str) -> None:
+        self.remove_class("-ready")
+        # Never parsed as markup: a failure's reason may quote a URL or a server's words.
+        self.query_one(".preview-message", Static).update(Content(printable(text)))
+        if self.image_widget.image is not None:
+            self.image_widget.image = None  # frees a TGP upload in the terminal
+
+    def show_image(self, image: Image.Image, cells: tuple[int, int]) -> None:
+        widget = self.image_widget
+        # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
+        widget.styles.width, widget.styles.height = cells
+        if widget.image is not image:
+            widget.image = image
+        self.add_class("-ready")
+
+
+class ImagePreview(Widget):
+    """The one preview pane: swaps images in place; loads and scales in workers.
+
+    `show_images(key, urls, mode)`: "grid"/"single" show `urls[0]` (or tile `tile` of it);
+    "tiles" shows four images 2x2 with labels 1-4: `urls[:4]` when there are four (a task's
+    image_urls), else tiles cropped from `urls[0]` (its grid_image_url).
+    """
+
+    def __init__(
+        self,
+        loader: ImageLoader | None = None,
+        *,
+        protocol: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        facts = current_facts()
+        self.protocol = protocol or (facts.protocol.name if facts else "halfcell")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"unknown image protocol {self.protocol!r}")
+        self._loader = loader
+        self._request: _Request | None = None
+        self._resize_timer: Timer | None = None
+        self._loaded_size = Size(0, 0)
+        self._geometry = ((10, 20), (10, 20))
+
+    @property
+    def loader(self) -> ImageLoader | None:
+        return self._loader
+
+    @loader.setter
+    def loader(self, loader: ImageLoader | None) -> None:
+        self._loader = loader
+        self._reload()
+
+    def compose(self) -> ComposeResult:
+        if self.protocol == "none":
+            yield Static("previews off (--images none)", classes="preview-off")
+            return
+        image_class = image_widget_class(self.protocol)
+        self._geometry = cell_geometry(self.protocol)
+        yield PreviewSlot(image_class, id="preview-main")
+        with Grid(id="preview-tiles"):
+            for number in range(1, 5):
+                with Vertical(classes="preview-tile"):
+                    yield PreviewSlot(image_class, classes="tile-slot")
+                    yield Label(str(number), classes="tile-label")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._reload)  # `is_mounted` turns True after this handler
+
+    def show_images(
+        self, key: str, urls: list[str], mode: PreviewMode = "grid", *, tile: int = 0
+    ) -> None:
+        """Show a task's images; the same request again is a no-op (no flicker, no reload)."""
+        request = _Request(key, tuple(url for url in urls if url), mode, tile)
+        if request != self._request:
+            self._request = request
+            self.set_class(mode == "tiles", "-tiles")
+            self._reload()
+
+    def reload_images(self) -> None:
+        """Try the current images again (after a failure, say); cached ones show at once."""
+        self._reload()
+
+    def clear(self, message: str = "") -> None:
+        """Show no image, only `message` (a task without images, nothing selected)."""
+        self._request = None
+        self.remove_class("-tiles")
+        self.workers.cancel_group(self, "preview")
+        for slot in self.query(PreviewSlot):
+            slot.source = None
+            slot.show_message(message)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._resize_timer is not None:
+            self._resize_timer.stop()
+        self._resize_timer = self.set_timer(RESIZE_DEBOUNCE, self._rescale)
+
+    def _rescale(self) -> None:
+        if self.size != self._loaded_size:  # the first layout is no reason to restart a load
+            self._reload()
+
+    def _plan(self, request: _Request) -> list[tuple[PreviewSlot, tuple[str, int] | None]]:
+        """Which (url, tile) each visible slot shows; tile 0 means the whole image."""
+        urls = request.urls
+        if request.mode == "tiles":
+            slots = list(self.query(".tile-slot").results(PreviewSlot))
+            if len(urls) >= 4:
+                return [(slot, (urls[n], 0)) for n, slot in enumerate(slots)]
+            return [(slot, (urls[0], n + 1) if urls else None) for n, slot in enumerate(slots)]
+        main = self.query_one("#preview-main", PreviewSlot)
+        return [(main, (urls[0], request.tile) if urls else None)]
+
+    def _reload(self) -> None:
+        """Show what is cached at once, say "loading…" elsewhere, and load the rest in a worker."""
+        if not self.is_mounted or self.protocol == "none" or self._request is None:
+            return
+        self.workers.cancel_group(self, "preview")
+        self._loaded_size = self.size
+        request = self._request
+        pending: list[tuple[PreviewSlot, tuple[str, int]]] = []
+        for slot, source in self._plan(request):
+            slot.source = source
+            if source is None:
+                slot.show_message("no image yet")
+            elif self._loader is None:
+                slot.show_message("previews unavailable")
+            elif not self._show_cached(slot, source):
+                slot.show_message("loading…")
+                pending.append((slot, source))
+        if pending:
+            # After the next refresh the slots have their real size (a mode switch resizes them).
+            self.call_after_refresh(self._load, request, pending)
+
+    def _key(self, slot: PreviewSlot, source: tuple[str, int]) -> tuple[str, int, int, int] | None:
+        box = slot.content_size
+        if box.width <= 0 or box.height <= 0:
+            return None
+        cells = (min(box.width, _MAX_CELLS), min(box.height, _MAX_CELLS))
+        return (source[0], source[1], *pane_pixels(*cells, self._geometry[1]))
+
+    def _show_cached(self, slot: PreviewSlot, source: tuple[str, int]) -> bool:
+        key = self._key(slot, source)
+        scaled = self._loader.scaled.get(key) if key and self._loader else None
+        if scaled is not None:
+            resolution = self._geometry[1]
+            slot.show_image(scaled, (scaled.width // resolution[0], scaled.height // resolution[1]))
+        return scaled is not None
+
+    @work(exclusive=True, group="preview")
+    async def _load(
+        self, request: _Request, pending: list[tuple[PreviewSlot, tuple[str, int]]]
+    ) -> None:
+        await asyncio.gather(*(self._fill(request, slot, source) for slot, source in pending))
+
+    async def _fill(self, request: _Request, slot: PreviewSlot, source: tuple[str, int]) -> None:
+        loader, key = self._loader, self._key(slot, source)
+        if loader is None or key is None:
+            return
+        cell, resolution = self._geometry
+        box = (min(slot.content_size.width, _MAX_CELLS), min(slot.content_size.height, _MAX_CELLS))
+        try:
+            original = await loader.load(source[0])
+            scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution)
+        except ImageError as exc:
+            if self._request is request:
+                slot.show_message(f"image unavailable: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad image must not take the app down
+            self.log.error(f"preview of {source[0][:80]} failed: {exc!r}")
+            if self._request is request:
+                slot.show_message("image unavailable: cannot render")
+            return
+        loader.scaled.put(key, scaled)
+        if self._request is request and slot.source == source:
+            self._show_cached(slot, source)
+
+
+def _prepare(
+    original: Image.Image,
+    tile: int,
+    box: tuple[int, int],
+    cell: tuple[int, int],
+    resolution: tuple[int, int],
+) -> Image.Image:
+    """Crop (tile 1-4) and scale for a box of cells; runs in a thread."""
+    source = crop_tile(original, tile) if tile else original
+    return scale_for_cells(source, box, cell, resolution)
+
+
+class FullscreenPreview(ModalScreen[None]):
+    """One image (or one tile) over the whole terminal; Escape returns."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Back")]
+
+    def __init__(
+        self,
+        loader: ImageLoader | None,
+        url: str,
+        *,
+        tile: int = 0,
+        protocol: str | None = None,
+        title: str = "",
+    ) -> None:
+        super().__init__()
+        self._loader, self._url, self._tile = loader, url, tile
+        self._protocol, self._title = protocol, title
+
+    def compose(self) -> ComposeResult:
+        label = self._title or (f"tile {self._tile}" if self._tile else "image")
+        # The title names the task: its ID is API text, shown literally (never markup).
+        title = Content.assemble(printable(label, limit=200), ("  (esc to go back)", "dim"))
+        yield Static(title, id="fullscreen-title")
+        yield ImagePreview(self._loader, protocol=self._protocol, id="fullscreen-preview")
+
+    def on_mount(self) -> None:
+        self.query_one(ImagePreview).show_images(self._url, [self._url], "single", tile=self._tile)
