@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, cast
 
 from textual import on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -29,8 +30,11 @@ if TYPE_CHECKING:
     from mjtui.ui.app import HealthChanged, MjtuiApp, TaskChanged
 
 AGE_REFRESH = 10.0  # seconds between re-renders of the relative-time columns
-STATUS_REFRESH = 0.5
-RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this often  # the status line redraws at most this often
+STATUS_REFRESH = 0.5  # the status line redraws at most this often
+RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this often
+
+
+_ACTIONS = [parse_action(b.action)[1:] for b in DASHBOARD_BINDINGS]  # (name, arguments)
 
 
 class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
@@ -47,9 +51,11 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self.health = Health()
         self.pending_prefix = ""
         self._status_dirty = True
-        self._in_flight: set[tuple[str, str]] = set()
+        self._in_flight: set[tuple[str, str]] = set()  # (task, customId) being submitted
         self._resort_timer: Timer | None = None
-        self._bindings_for: str | None = None  # the task the footer's keys were checked for  # (task, customId) being submitted
+        self._bindings_for: str | None = None  # the task the footer's keys were checked for
+        self._bindings_state: tuple[object, ...] | None = None  # check_action answers shown
+        self._status_shown: tuple[object, ...] | None = None  # what the status line shows
 
     @property
     def mjtui(self) -> MjtuiApp:
@@ -145,12 +151,19 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
             return
         self._status_dirty = False
         app = self.mjtui
-        self.query_one("#status-line", StatusLine).show(
+        args = (
             app.session.name, +self.counts, app.tracker.poll_interval, self.health,
             app.tracker.health.state == "paused" or self.has_class("paused"),
             self.pending_prefix,
             self.download_status,
         )
+        # Updating the line lays the whole screen out again. Under load it is marked dirty
+        # twice a second with nothing new to say; the line only counts time when not ok.
+        shown = (*args, app.theme)
+        if shown == self._status_shown and self.health.state == "ok":
+            return
+        self._status_shown = shown
+        self.query_one("#status-line", StatusLine).show(*args)
 
     def _refresh_ages(self) -> None:
         self.table.refresh_ages(self.state_of)
@@ -164,7 +177,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         selected = str(event.row_key.value) if event.row_key.value else None
         if selected != self._bindings_for:
             self._bindings_for = selected
-            self.refresh_bindings()  # greyed keys follow the selected task
+            self._refresh_bindings_if_changed()  # greyed keys follow the selected task
         if event.row_key.value and self.mjtui.session.set_view(selected=str(event.row_key.value)):
             self.mjtui.schedule_save()
 
@@ -192,11 +205,23 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
                 self._resort_timer = self.set_timer(RESORT_DELAY, self._resort)
             selected = self.table.selected_id
             if selected == tracked.id and old.task.status is not tracked.task.status:
-                self.refresh_bindings()  # which keys apply depends on the status only
+                self._refresh_bindings_if_changed()  # which keys apply depends on the status
             if selected in (tracked.id, tracked.parent_id) or (
                 selected and selected in self.mjtui.session and
                 self.mjtui.session.tasks[selected].parent_id == tracked.id):
                 self.show_selected()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """`refresh_bindings()` only when a key of ours became enabled, greyed or hidden.
+
+        It makes the footer recompose (a new widget per key): on a slow machine that cost
+        more than the rest of a cursor move, and most moves change nothing (running task to
+        running task). Other places that change what `check_action` answers (marks, U/V
+        prefix) keep calling `refresh_bindings()` themselves."""
+        state = tuple(self.check_action(name, args) for name, args in _ACTIONS)
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def _resort(self) -> None:
         self._resort_timer = None

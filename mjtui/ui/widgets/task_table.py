@@ -189,14 +189,22 @@ class TaskTable(DataTable[Text]):
             except (CellDoesNotExist, RowDoesNotExist):
                 pass
 
+    def _row_ids(self, indexes: range) -> list[str]:
+        return [str(self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value)
+                for index in range(indexes.start, min(indexes.stop, self.row_count))]
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        if self._deferred:  # rows scrolled or sorted into view get their latest cells first
-            for index in self._view():
-                if index >= self.row_count:
-                    break
-                row_key = self.coordinate_to_cell_key(Coordinate(index, 0)).row_key
-                if row_key.value in self._deferred:
-                    self._flush(row_key.value)
+        # Rows scrolled or sorted into view get their latest cells first. Any update makes
+        # DataTable redraw every visible line, so when one is due, the rows a page above and
+        # below are brought up to date too: scrolling on then needs no update per step.
+        if self._deferred:
+            view = self._view()
+            if any(task_id in self._deferred for task_id in self._row_ids(view)):
+                page = len(view)
+                nearby = range(max(0, view.start - page), view.stop + page)
+                for task_id in self._row_ids(nearby):
+                    if task_id in self._deferred:
+                        self._flush(task_id)
         return super().render_lines(crop)
 
     def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
