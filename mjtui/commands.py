@@ -161,7 +161,8 @@ def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = 
     action = printable(task.action, limit=ACTION_WIDTH)
     line = f"{printable(task.id)}  {status:<13} {task.progress:>3}%  {action:<13}"
     detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
-    if error is not None and error.kind not in ("not_found", "forbidden"):
+    # A 404/403 on a task we hold keeps its cached prompt; on one we never saw, say why.
+    if error is not None and (error.kind not in ("not_found", "forbidden") or not detail):
         detail = f"[{error.kind}] {error.message}"
     return f"{line} {printable(detail, limit=80)}".rstrip()
 

@@ -635,3 +635,14 @@ def test_fake_server_command(isolated_dirs) -> None:
 def test_fake_server_refuses_a_public_host(capsys) -> None:
     code, _, err = run(capsys, "fake-server", "--host", "0.0.0.0", "--port", "1")
     assert code == 2 and "loopback" in err
+
+
+def test_a_status_line_for_an_unknown_task_says_why() -> None:
+    from mjtui.api.errors import NotFound
+    from mjtui.api.models import Task
+    from mjtui.commands import task_line
+
+    line = task_line(Task(id="task_01KNEVERSEEN"), NotFound("task not found", http_status=404))
+    assert "[not_found] task not found" in line
+    cached = Task(id="task_01KSEEN", prompt="a red fox")  # a task we hold keeps its prompt
+    assert task_line(cached, NotFound("task not found", http_status=404)).endswith("a red fox")
