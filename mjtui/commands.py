@@ -180,13 +180,20 @@ def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = 
 # -- commands ----------------------------------------------------------------------------
 
 
-async def _status(ctx: Context) -> int:
-    for task_id in ctx.args.ids:
+def _refuse_invalid_ids(ctx: Context, ids: list[str]) -> bool:
+    """Say why the first unusable task ID is refused; True if there was one."""
+    for task_id in ids:
         try:
             validate_task_id(task_id)
         except ApimartError as exc:
             ctx.error(str(exc))
-            return EXIT_USAGE
+            return True
+    return False
+
+
+async def _status(ctx: Context) -> int:
+    if _refuse_invalid_ids(ctx, list(ctx.args.ids)):
+        return EXIT_USAGE
     ids = list(ctx.args.ids) or list(ctx.session.tasks)
     if not ids:
         ctx.error("no tasks: give task IDs, or add some to the session first")
@@ -259,12 +266,8 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
 
 
 async def _watch(ctx: Context) -> int:
-    for task_id in ctx.args.ids:
-        try:
-            validate_task_id(task_id)
-        except ApimartError as exc:
-            ctx.error(str(exc))
-            return EXIT_USAGE
+    if _refuse_invalid_ids(ctx, list(ctx.args.ids)):
+        return EXIT_USAGE
     return await _watch_ids(ctx, list(ctx.args.ids))
 
 
