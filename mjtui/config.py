@@ -7,7 +7,6 @@ one but its owner can read the file. It never appears in a repr, a message or a 
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import math
 import os
 import tomllib
@@ -18,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from mjtui.api.client import is_loopback_host
 from mjtui.paths import config_file, default_download_dir
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
@@ -279,17 +279,6 @@ def _toml_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
-
-
 def validate_base_url(url: str) -> str:
     """The API base URL without a trailing slash. https:// anywhere; plain http:// only to
     loopback, because the key travels in every request's Authorization header."""
@@ -309,7 +298,7 @@ def validate_base_url(url: str) -> str:
         raise ConfigError(f"base URL must look like https://host, not {text[:80]!r}")
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL must not have a query or fragment: {text[:80]!r}")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise ConfigError(
             f"plain http:// to {host} would send your API key in clear; "
             "use https:// or a loopback address"

@@ -67,12 +67,15 @@ def validate_task_id(task_id: str) -> str:
 
 
 def is_loopback_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
+    """localhost, 127.0.0.0/8, ::1 and IPv4-mapped loopback: where plain http is safe."""
+    if host.lower().rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def check_base_url(url: str) -> str:
