@@ -47,14 +47,13 @@ class TaskActions:
         for tracked in app.session:
             if tracked.id not in tracked_ids:
                 app.tracker.track(tracked.id, tracked.task)
-                self.count_change(None, tracked.task.status)
                 self.upsert_row(tracked)
         for task_id in tracked_ids - set(app.session.tasks):
             app.tracker.untrack(task_id)
             self.table.remove(task_id)
             self.marked.discard(task_id)
             self.row_states.pop(task_id, None)
-        self.counts.clear()
+        self.counts.clear()  # recounted once rather than adjusted per task above
         for tracked in app.session:
             self.counts[tracked.task.status] += 1
         self._status_dirty = True
