@@ -33,6 +33,7 @@ from mjtui.api.errors import (
     error_from_response,
 )
 from mjtui.api.models import SubmitResult, Task
+from mjtui.api.pool import build_transport
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
 USER_AGENT = f"mjtui/{__version__}"
@@ -153,16 +154,17 @@ class ApimartClient:
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.deadline = deadline
         self.max_connections = max_connections
+        # Keep idle connections for 30 s (httpx: 5 s): at a 4 s cadence a 5 s expiry
+        # closes and reopens pool connections in bursts.
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
+        )
         self.http = httpx.AsyncClient(
-            transport=transport,
+            transport=transport or build_transport(limits),
             timeout=timeout,
-            # Keep idle connections for 30 s (httpx: 5 s): at a 4 s cadence a 5 s expiry
-            # closes and reopens pool connections in bursts.
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
-            ),
+            limits=limits,
             headers={
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
