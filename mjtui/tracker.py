@@ -86,6 +86,7 @@ class _Entry:
     stalled: bool = False
     mark: tuple[Status, int] | None = None  # (status, progress) at `moved_at`
     first: bool = True
+    sent_for: float = 0.0  # the due time its latest poll was sent for
 
 
 class Tracker:
@@ -371,7 +372,7 @@ class Tracker:
         return heap[0][0] if heap else None
 
     def _start(self, entry: _Entry) -> None:
-        entry.seq = -1
+        entry.seq, entry.sent_for = -1, min(entry.due, self._clock())
         self._inflight[entry.task_id] = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
@@ -419,7 +420,10 @@ class Tracker:
                 delay = spread(self._interval, self._rng)
             else:
                 delay = jittered(self._interval, self._jitter, self._rng)
-            self._schedule(entry, now + delay)
+            # Paced from when the poll was due, so the time the answer took (and any wait
+            # for a free slot) does not stretch every period: one poll per interval. A slow
+            # answer still gets half an interval of rest before the next question.
+            self._schedule(entry, max(entry.sent_for + delay, now + delay / 2))
         entry.first = False
         self._report(entry, task, None, stalled, now)
 

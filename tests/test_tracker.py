@@ -150,6 +150,37 @@ async def test_without_jitter_the_cadence_is_exact(clock, source):
     assert gaps(source.times("a")[1:]) == pytest.approx([4.0] * (len(source.times("a")) - 2))
 
 
+class SlowSource(FakeSource):
+    """Takes `latency` seconds of the fake clock to answer."""
+
+    def __init__(self, clock: Clock, latency: float) -> None:
+        super().__init__(clock)
+        self.latency = latency
+
+    async def get_task(self, task_id: str) -> Task:
+        task = await super().get_task(task_id)
+        self.clock.t += self.latency  # type: ignore[union-attr]
+        return task
+
+
+async def test_slow_answers_do_not_stretch_the_cadence(clock):
+    source = SlowSource(clock, latency=0.5)
+    tracker, _, _ = make(source, clock, poll_interval=4.0, jitter=0.0)
+    tracker.track("a")
+    await drive(tracker, clock, 40)
+    # Paced from the due time, not from the answer: 4 s apart, not 4.5 s.
+    assert gaps(source.times("a")[1:]) == pytest.approx([4.0] * (len(source.times("a")) - 2))
+
+
+async def test_an_answer_slower_than_half_an_interval_still_gets_a_rest(clock):
+    source = SlowSource(clock, latency=3.0)
+    tracker, _, _ = make(source, clock, poll_interval=4.0, jitter=0.0)
+    tracker.track("a")
+    await drive(tracker, clock, 40)
+    # Each answer arrives 3 s after its question; the next goes out 2 s after that.
+    assert gaps(source.times("a")[1:]) == pytest.approx([5.0] * (len(source.times("a")) - 2))
+
+
 @pytest.mark.parametrize("status", [Status.SUCCESS, Status.FAILURE])
 async def test_polling_stops_at_a_final_status(clock, source, status):
     source.script("a", running("a", 10), running("a", 50), done("a", status))
