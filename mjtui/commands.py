@@ -77,6 +77,7 @@ class Context:
         self.session = session
         self.out = out
         self.poll_interval = poll_interval
+        self.save_failed = False
 
     async def run(self, handler: Callable[[Context], Awaitable[int]]) -> int:
         try:
@@ -85,16 +86,18 @@ class Context:
                     from mjtui.demo import prepare_demo
 
                     prepare_demo(self.backend.fake, self.session)
-                return await handler(self)
+                code = await handler(self)
         except Unauthorized as exc:
             self.error(f"the API key was rejected: {exc.message}")
-            return EXIT_CONFIG
+            code = EXIT_CONFIG
         finally:
             self.save()
             if self.backend.fake is not None:
                 from mjtui.demo import save_demo_state
 
                 save_demo_state(self.backend.fake, self.session)
+        # A script must not take "ok" to mean its task IDs are in the session file.
+        return EXIT_CONFIG if code == EXIT_OK and self.save_failed else code
 
     # -- session bookkeeping -------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class Context:
         try:
             save_session(self.session)
         except SessionError as exc:
+            self.save_failed = True
             self.error(f"session not saved: {exc}")
 
     # -- output --------------------------------------------------------------------------

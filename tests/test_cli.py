@@ -27,7 +27,7 @@ from mjtui.api.client import ApimartClient
 from mjtui.api.models import Status
 from mjtui.cli import main, split_command
 from mjtui.fake import FakeApimart, Fault, LoopbackFakeServer
-from mjtui.session import load_session, resolve_session_path
+from mjtui.session import SessionError, load_session, resolve_session_path
 
 TOKEN = "sk-fake-token"
 GEN = "/v1/midjourney/generations"
@@ -646,3 +646,14 @@ def test_a_status_line_for_an_unknown_task_says_why() -> None:
     assert "[not_found] task not found" in line
     cached = Task(id="task_01KSEEN", prompt="a red fox")  # a task we hold keeps its prompt
     assert task_line(cached, NotFound("task not found", http_status=404)).endswith("a red fox")
+
+
+def test_a_session_that_cannot_be_saved_fails_an_otherwise_good_run(
+        capsys, fake, monkeypatch) -> None:
+    def refuse(session: object) -> None:
+        raise SessionError("cannot write session file /x/default.toml: Read-only file system")
+
+    monkeypatch.setattr("mjtui.commands.save_session", refuse)
+    code, out, err = run(capsys, "imagine", "a harbour at night")
+    assert code == 3  # the job started (its ID is printed) but the session does not know it
+    assert out.strip() and "session not saved: cannot write session file" in err
