@@ -372,7 +372,10 @@ class Tracker:
         return heap[0][0] if heap else None
 
     def _start(self, entry: _Entry) -> None:
-        entry.seq, entry.sent_for = -1, min(entry.due, self._clock())
+        now = self._clock()
+        # A poll sent late (no free slot) is caught up on by at most a quarter interval, so a
+        # long pause or outage does not come back as a burst of half-interval polls.
+        entry.seq, entry.sent_for = -1, max(min(entry.due, now), now - self._interval / 4)
         self._inflight[entry.task_id] = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
@@ -417,13 +420,13 @@ class Tracker:
         else:
             self._active.add(entry.task_id)  # a refreshed task may come back to life
             if entry.first:  # fan a burst of new tasks out over a whole interval
-                delay = spread(self._interval, self._rng)
+                self._schedule(entry, now + spread(self._interval, self._rng))
             else:
+                # Paced from when the poll was due, so the time the answer took (and any
+                # wait for a free slot) does not stretch every period: one poll per
+                # interval. A slow answer still gets half an interval of rest.
                 delay = jittered(self._interval, self._jitter, self._rng)
-            # Paced from when the poll was due, so the time the answer took (and any wait
-            # for a free slot) does not stretch every period: one poll per interval. A slow
-            # answer still gets half an interval of rest before the next question.
-            self._schedule(entry, max(entry.sent_for + delay, now + delay / 2))
+                self._schedule(entry, max(entry.sent_for + delay, now + delay / 2))
         entry.first = False
         self._report(entry, task, None, stalled, now)
 

@@ -174,6 +174,16 @@ async def test_slow_answers_do_not_stretch_the_cadence(clock, latency, gap):
     assert gaps(source.times("a")[1:]) == pytest.approx([gap] * (len(source.times("a")) - 2))
 
 
+async def test_a_late_poll_is_caught_up_on_by_a_quarter_interval_at_most(clock, source):
+    tracker, _, _ = make(source, clock, poll_interval=4.0, jitter=0.0)
+    tracker.track("a")
+    await drive(tracker, clock, 10)
+    clock.t += 60  # the loop was stuck (a suspended laptop): every poll is long overdue
+    await drive(tracker, clock, clock.t + 20)
+    late = source.times("a").index(clock.t - 20)
+    assert gaps(source.times("a")[late:]) == pytest.approx([3.0] + [4.0] * 4)
+
+
 @pytest.mark.parametrize("status", [Status.SUCCESS, Status.FAILURE])
 async def test_polling_stops_at_a_final_status(clock, source, status):
     source.script("a", running("a", 10), running("a", 50), done("a", status))
