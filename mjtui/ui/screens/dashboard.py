@@ -56,6 +56,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self._bindings_for: str | None = None  # the task the footer's keys were checked for
         self._bindings_state: tuple[object, ...] | None = None  # check_action answers shown
         self._status_shown: tuple[object, ...] | None = None  # what the status line shows
+        self._detail_for: str | None = ""  # the task the detail pane shows ("": not filled)
 
     @property
     def mjtui(self) -> MjtuiApp:
@@ -88,6 +89,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         table.sort_by(self.sort)
         table.select(view.selected)
         table.focus()
+        self.watch(table, "cursor_coordinate", self._cursor_moved, init=False)
         self.set_interval(AGE_REFRESH, self._refresh_ages)
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
         self.show_selected()
@@ -127,6 +129,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
     def show_selected(self) -> None:
         detail = self.query_one("#detail", DetailPane)
         tracked = self.selected
+        self._detail_for = tracked.id if tracked else None
         if tracked is None:
             if len(self.mjtui.session):
                 detail.show_empty("No task matches the filter. Press esc to clear it.")
@@ -171,13 +174,27 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
 
     # -- events --------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#tasks")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.show_selected()
-        selected = str(event.row_key.value) if event.row_key.value else None
+    def _cursor_moved(self) -> None:
+        """The table's cursor moved: show its task now, before the next frame is drawn.
+
+        Waiting for the RowHighlighted message let a frame with the cursor on the new row and
+        the old task's details go out first, and the details a frame (>= 1/60 s) later."""
+        self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        """The detail pane, preview and greyed keys follow the task under the cursor."""
+        selected = self.table.selected_id
+        if selected != self._detail_for:
+            self.show_selected()
         if selected != self._bindings_for:
             self._bindings_for = selected
-            self._refresh_bindings_if_changed()  # greyed keys follow the selected task
+            self._refresh_bindings_if_changed()
+
+    @on(DataTable.RowHighlighted, "#tasks")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # Usually a no-op: the cursor watcher got there first. Not when the highlight came
+        # without a cursor move (the first row added to an empty table).
+        self._follow_cursor()
         if event.row_key.value and self.mjtui.session.set_view(selected=str(event.row_key.value)):
             self.mjtui.schedule_save()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RichVisual, visualize
 from textual.widgets import Static
 
 from mjtui import actions
@@ -40,6 +43,36 @@ def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
     return max(0.0, tracked.modal_since + MODAL_WINDOW - now)
 
 
+class _RenderOnce(RichVisual):
+    """A Rich renderable rendered once per width: the height check in `_set_body` and the
+    paint that follows share one render (the grid and prompt take milliseconds to render)."""
+
+    _cached: tuple[tuple[int, Style], list[Strip]] | None = None
+
+    def _strips(self, width: int, style: Style) -> list[Strip]:
+        if self._cached is None or self._cached[0] != (width, style):
+            self._cached = ((width, style), super().render_strips(width, None, style, None))  # type: ignore[arg-type]
+        return self._cached[1]
+
+    def get_height(self, rules: object, width: int) -> int:
+        return len(self._strips(width, self._widget.visual_style))
+
+    def render_strips(self, width: int, height: int | None, style: Style,
+                      options: object) -> list[Strip]:
+        return self._strips(width, style)[:height]
+
+
+class _Body(Group):
+    """The pane's body; shown through `_RenderOnce` (Textual asks `visualize` for that)."""
+
+    def __init__(self, widget: Static, *renderables: RenderableType) -> None:
+        super().__init__(*renderables)
+        self._visual = _RenderOnce(widget, self)
+
+    def visualize(self) -> _RenderOnce:
+        return self._visual
+
+
 class DetailPane(VerticalScroll):
     """Details of one task: status, times, lineage, buttons, the full prompt."""
 
@@ -48,12 +81,26 @@ class DetailPane(VerticalScroll):
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock
+        self._body_size: tuple[int, int | None] = (0, None)  # the body's (width, height) shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
 
+    def _set_body(self, content: RenderableType) -> None:
+        """Show `content`; lay the screen out again only if the body's height changes.
+
+        `Static.update` re-lays out the whole screen, which cost more than the rest of a
+        cursor move; moving between tasks mostly leaves the body as tall as it was, and then
+        a repaint of the body is all it takes."""
+        body = self.query_one("#detail-body", Static)
+        visual = visualize(body, content)
+        width = body.content_size.width
+        height = visual.get_height(body.styles, width) if width else None
+        body.update(content, layout=height is None or (width, height) != self._body_size)
+        self._body_size = (width, height)
+
     def show_empty(self, message: str) -> None:
-        self.query_one("#detail-body", Static).update(Text(message, style="italic"))
+        self._set_body(Text(message, style="italic"))
 
     def show(
         self,
@@ -130,5 +177,6 @@ class DetailPane(VerticalScroll):
                                             dim if spec.custom_id in used else "", limit=60))
             row("Buttons", names)
         prompt = safe_text(task.prompt or "(no prompt)", limit=4000)
-        body = Group(title, headline, Text(""), grid, Text(""), Text("Prompt", style=key_style), prompt)
-        self.query_one("#detail-body", Static).update(body)
+        body = _Body(self.query_one("#detail-body", Static), title, headline, Text(""), grid,
+                     Text(""), Text("Prompt", style=key_style), prompt)
+        self._set_body(body)

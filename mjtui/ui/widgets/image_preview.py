@@ -44,6 +44,7 @@ class PreviewSlot(Container):
         super().__init__(**kwargs)
         self._image_class = image_class
         self.source: tuple[str, int] | None = None  # (url, tile) being shown or loaded
+        self._message: str | None = None  # the text the message Static holds
 
     def compose(self) -> ComposeResult:
         yield self._image_class(classes="preview-image")
@@ -55,8 +56,12 @@ class PreviewSlot(Container):
 
     def show_message(self, text: str) -> None:
         self.remove_class("-ready")
-        # Never parsed as markup: a failure's reason may quote a URL or a server's words.
-        self.query_one(".preview-message", Static).update(Content(printable(text)))
+        # Static.update lays the whole screen out again. Moving the cursor between tasks
+        # without images asks for the same message each time: then there is nothing to do.
+        if text != self._message:
+            self._message = text
+            # Never parsed as markup: a failure's reason may quote a URL or a server's words.
+            self.query_one(".preview-message", Static).update(Content(printable(text)))
         if self.image_widget.image is not None:
             self.image_widget.image = None  # frees a TGP upload in the terminal
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
@@ -43,6 +44,8 @@ COLUMNS: list[tuple[str, str, int | None]] = [
 ]
 NAME_WIDTH = 40
 VIEW_MARGIN = 2  # rows beyond the visible ones that are kept up to date too
+_OFF_TABLE = Coordinate(-2, -2)  # a cursor/hover position no row or header is at
+_ROW_LINE = object()  # marks TaskTable's own keys in DataTable's line cache
 
 SORTS: dict[str, Callable[[TrackedTask], object]] = {
     "added": lambda t: t.added_at,
@@ -75,6 +78,7 @@ class TaskTable(DataTable[Text]):
     """Tracked tasks, one row each, keyed by task ID."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | STATUS_COMPONENTS | {"row--error"}
+    _paint_style: Style | None = None  # rich_style, while render_lines runs
 
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -205,7 +209,61 @@ class TaskTable(DataTable[Text]):
                 for task_id in self._row_ids(nearby):
                     if task_id in self._deferred:
                         self._flush(task_id)
-        return super().render_lines(crop)
+        # DataTable.render_line asks for `rich_style` once per line, and each ask walks the
+        # styles of every ancestor: work it out once per paint instead (see rich_style).
+        self._paint_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return super().rich_style if self._paint_style is None else self._paint_style
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        # DataTable caches each line under its y and the cursor position, so a cursor move,
+        # and every scroll by a line, rebuilt every visible line. A line of a row the cursor
+        # and hover are not on depends only on that row: cache it by row instead. The entry
+        # lives in DataTable's own line cache, so whatever empties that empties it too.
+        if self.cursor_type != "row":
+            return super()._render_line(y, x1, x2, base_style)
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        row = self._row_locations.get(row_key)
+        row = -1 if row is None else row  # the header row, as DataTable numbers it
+        if row in (self.cursor_coordinate.row, self.hover_coordinate.row):
+            return super()._render_line(y, x1, x2, base_style)
+        key = (_ROW_LINE, row_key, line_no, x1, x2, self.size.width, base_style,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        strip = self._line_cache.get(key)
+        if strip is None:
+            strip = self._line_cache[key] = super()._render_line(y, x1, x2, base_style)
+        return strip
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        # DataTable caches rendered rows under a key that holds the cursor and hover
+        # positions, so every cursor move re-rendered every visible row (~1 ms each) though
+        # only two rows change. With a row cursor, a row the cursor (or hover) is not on
+        # looks the same wherever they are: key such rows by a position off the table.
+        if self.cursor_type == "row":
+            row = self._row_locations.get(row_key)
+            row = -1 if row is None else row  # the header row, as DataTable numbers it
+            if cursor_location.row != row:
+                cursor_location = _OFF_TABLE
+            if hover_location.row != row:
+                hover_location = _OFF_TABLE
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
+                                           hover_location)
 
     def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
         self._flush(row_key.value if isinstance(row_key, RowKey) else row_key)
