@@ -108,6 +108,33 @@ async def test_rows_update_after_a_poll_and_the_cursor_stays(tmp_path: Path) -> 
         assert selected_id(app) == ids[2]
 
 
+async def test_an_update_redraws_its_own_row_only(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    moving = env.create("moving along", queue_s=0, run_s=100)
+    still = env.create("standing still", queue_s=0, run_s=1000)
+    app = make_app(env, track(env, moving, still))
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot, advance=10)
+        grid = app.dashboard.table
+        before = screen_text(app)
+        assert "10%" in before and " 1%" in before
+        still_row = next(key for key in grid._row_render_cache.keys()
+                         if key[0].value == still)
+        table_wide = grid._update_count
+        await poll(app, pilot, advance=20)
+        # The moving task's row shows its new progress; the other row was left alone.
+        shown = screen_text(app)
+        assert "30%" in shown and "10%" not in shown
+        assert grid._update_count == table_wide  # no table-wide invalidation
+        assert still_row in grid._row_render_cache.keys()
+        # The same for a row away from the cursor (its lines are cached by row, not place).
+        select(app, still)
+        await settle(pilot)
+        await poll(app, pilot, advance=20)
+        assert "50%" in screen_text(app) and "30%" not in screen_text(app)
+        assert grid._update_count == table_wide
+
+
 async def test_rows_re_sort_when_updates_change_the_sort_key(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     slow = env.create("slow one", queue_s=0, run_s=100)

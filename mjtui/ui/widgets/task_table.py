@@ -17,7 +17,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from mjtui.api.models import Status
 from mjtui.session import TrackedTask
@@ -159,26 +159,70 @@ class TaskTable(DataTable[Text]):
                 self._cells[(tracked.id, key)] = (text.plain, tuple(text.spans))
             return True
         view = self._view()
-        for key, text in cells.items():
-            self._set_cell(tracked.id, key, text, view)
+        changed = {key: text for key, text in cells.items() if self._changed(tracked.id, key, text)}
+        self._apply({tracked.id: changed}, view)
         return False
 
-    def _set_cell(self, task_id: str, key: str, text: Text, view: range) -> None:
+    def _changed(self, task_id: str, key: str, text: Text) -> bool:
+        """Whether a cell's new text differs from what it holds (and remember it)."""
         signature = (text.plain, tuple(text.spans))
         if self._cells.get((task_id, key)) == signature:
-            return
+            return False
         self._cells[(task_id, key)] = signature
-        try:
-            if self.get_row_index(task_id) not in view:
-                self._deferred.setdefault(task_id, {})[key] = text
-                return
-        except RowDoesNotExist:
+        return True
+
+    def _apply(self, changes: dict[str, dict[str, Text]], view: range) -> None:
+        """Put new cells in place: rows in view now, the others when they come into view."""
+        shown: dict[str, dict[str, Text]] = {}
+        for task_id, cells in changes.items():
+            if not cells:
+                continue
+            row = self._row_locations.get(RowKey(task_id))
+            if row is None:
+                continue
+            if row in view:
+                shown[task_id] = self._deferred.pop(task_id, {}) | cells
+            else:
+                self._deferred.setdefault(task_id, {}).update(cells)
+        self._patch(shown)
+
+    def _patch(self, rows: dict[str, dict[str, Text]]) -> None:
+        """Write cells and redraw only their rows.
+
+        DataTable.update_cell bumps a table-wide counter that every render cache and the
+        row offsets of all rows are keyed on: one progress tick on a visible row re-rendered
+        every visible row and rebuilt the offsets of every row. A cell's value changes only
+        its own row, so only that row's cached renders are dropped. Many rows at once (the
+        age columns) are cheaper to redraw whole than to pick out of the caches."""
+        rows = {task_id: cells for task_id, cells in rows.items() if cells}
+        if not rows:
             return
-        self._flush(task_id)
-        try:
-            self.update_cell(task_id, key, text)
-        except (CellDoesNotExist, RowDoesNotExist):
-            pass
+        for task_id, cells in rows.items():
+            data = self._data.get(RowKey(task_id))
+            if data is not None:
+                for key, text in cells.items():
+                    data[ColumnKey(key)] = text
+        if len(rows) > 3:
+            self._update_count += 1
+            self.refresh()
+            return
+        for task_id in rows:
+            row = self._row_locations.get(RowKey(task_id))
+            if row is not None:
+                self._forget_row(RowKey(task_id), row)
+                self.refresh_row(row)
+
+    def _forget_row(self, row_key: RowKey, row: int) -> None:
+        """Drop one row's cached renders: its cells as given, as rendered, its lines, and
+        the lines DataTable caches by position (the cursor's and hover's rows)."""
+        for key in [key for key in self._row_renderable_cache.keys() if key[1] == row]:
+            self._row_renderable_cache.discard(key)
+        for cache in (self._cell_render_cache, self._row_render_cache):
+            for key in [key for key in cache.keys() if key[0] == row_key]:
+                cache.discard(key)
+        for key in [key for key in self._line_cache.keys()
+                    if key[0] is not _ROW_LINE or key[1] == row_key]:
+            self._line_cache.discard(key)
 
     def _view(self) -> range:
         """Indexes of the rows on screen, and a few either side (rows are one line high)."""
@@ -187,11 +231,9 @@ class TaskTable(DataTable[Text]):
 
     def _flush(self, task_id: str) -> None:
         """Apply the deferred cells of one row."""
-        for key, text in self._deferred.pop(task_id, {}).items():
-            try:
-                self.update_cell(task_id, key, text)
-            except (CellDoesNotExist, RowDoesNotExist):
-                pass
+        cells = self._deferred.pop(task_id, None)
+        if cells:
+            self._patch({task_id: cells})
 
     def _row_ids(self, indexes: range) -> list[str]:
         return [str(self.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value)
@@ -206,9 +248,8 @@ class TaskTable(DataTable[Text]):
             if any(task_id in self._deferred for task_id in self._row_ids(view)):
                 page = len(view)
                 nearby = range(max(0, view.start - page), view.stop + page)
-                for task_id in self._row_ids(nearby):
-                    if task_id in self._deferred:
-                        self._flush(task_id)
+                self._patch({task_id: self._deferred.pop(task_id)
+                             for task_id in self._row_ids(nearby) if task_id in self._deferred})
         # DataTable.render_line asks for `rich_style` once per line, and each ask walks the
         # styles of every ancestor: work it out once per paint instead (see rich_style).
         self._paint_style = super().rich_style
@@ -304,10 +345,12 @@ class TaskTable(DataTable[Text]):
             for task_id, tracked in list(self._tracked.items()):
                 self.upsert(tracked, states(task_id))
             return
-        now, view = self.clock(), self._view()
-        for task_id, tracked in list(self._tracked.items()):
-            self._set_cell(task_id, "age", Text(ago(tracked.added_at, now)), view)
-            self._set_cell(task_id, "updated", Text(ago(tracked.updated_at, now)), view)
+        now, changes = self.clock(), {}
+        for task_id, tracked in self._tracked.items():
+            cells = {"age": Text(ago(tracked.added_at, now)),
+                     "updated": Text(ago(tracked.updated_at, now))}
+            changes[task_id] = {k: t for k, t in cells.items() if self._changed(task_id, k, t)}
+        self._apply(changes, self._view())
 
     # -- cursor and order ----------------------------------------------------------------
 
