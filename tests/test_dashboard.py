@@ -118,7 +118,7 @@ async def test_an_update_redraws_its_own_row_only(tmp_path: Path) -> None:
         grid = app.dashboard.table
         before = screen_text(app)
         assert "10%" in before and " 1%" in before
-        still_row = next(key for key in grid._row_render_cache.keys()
+        still_row = next(key for key in grid._row_render_cache.keys()  # noqa: SIM118 (no __iter__)
                          if key[0].value == still)
         table_wide = grid._update_count
         await poll(app, pilot, advance=20)
@@ -126,7 +126,7 @@ async def test_an_update_redraws_its_own_row_only(tmp_path: Path) -> None:
         shown = screen_text(app)
         assert "30%" in shown and "10%" not in shown
         assert grid._update_count == table_wide  # no table-wide invalidation
-        assert still_row in grid._row_render_cache.keys()
+        assert still_row in grid._row_render_cache
         # The same for a row away from the cursor (its lines are cached by row, not place).
         select(app, still)
         await settle(pilot)

@@ -450,7 +450,7 @@ async def test_demo_seed_has_every_state(clock) -> None:
     by_action = {j.action: j for j in jobs}
     assert fake.job(by_action["UPSCALE"].id).parent_id == jobs[0].id
     assert by_action["INPAINT"].parent_id == by_action["UPSCALE"].id
-    running = [s for label, s in states.items() if label.startswith("running")][0]
+    running = next(s for label, s in states.items() if label.startswith("running"))
     assert 35 <= running.progress <= 45
     async with make_client(fake, DEMO_TOKEN) as client:
         assert (await mj(client, by_action["UPSCALE"].id))["buttons"]

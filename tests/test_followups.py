@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from textual import events
 from textual.widgets import Input, Select, Tree
 from ui_fixtures import (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ui_fixtures import make_app, make_env, settle, track
+
 from mjtui.api.models import Task
 from mjtui.session import TrackedTask, load_session, save_session
-from ui_fixtures import make_app, make_env, settle, track
 
 
 async def test_tasks_added_and_removed_elsewhere_reach_the_dashboard(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import json
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -173,7 +173,7 @@ class ApimartClient:
             follow_redirects=False,
         )
 
-    async def __aenter__(self) -> ApimartClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

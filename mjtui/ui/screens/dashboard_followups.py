@@ -44,7 +44,7 @@ class FollowUpActions:
         """Grey out (None) keys that do not apply to the selected task; hide digit keys
         unless a U/V prefix is pending."""
         if action == "tile":
-            return True if self.pending_prefix else False
+            return bool(self.pending_prefix)
         if action not in JOB_ACTIONS:
             return True
         if self.mjtui.settings.read_only:
