@@ -5,7 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style as RichStyle
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,6 +44,62 @@ def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
     if tracked.task.status is not Status.MODAL or tracked.modal_since is None:
         return None
     return max(0.0, tracked.modal_since + MODAL_WINDOW - now)
+
+
+class KeyValues:
+    """Key/value rows, drawn exactly as `Table.grid(padding=(0, 1))` with a no-wrap key
+    column in `key_style` and a wrapping value column draws them, for a fraction of the work.
+
+    The Rich grid measured every cell twice and rendered each through Padding and nested
+    render_lines; it was most of a cursor move's detail-pane render. Here the layout the grid
+    would choose is worked out directly (keys are short ASCII labels): the key column is the
+    longest key plus the one-cell gap, the values get the rest or as much as the longest needs.
+    The segments are the grid's own (tests/test_detail_grid.py checks); a pane too narrow for
+    the keys, where the grid would squeeze the key column too, is left to the grid itself."""
+
+    def __init__(self, key_style: RichStyle) -> None:
+        self.key_style = key_style
+        self.rows: list[tuple[str, Text]] = []
+
+    def add_row(self, key: str, value: Text) -> None:
+        self.rows.append((key, value))
+
+    def table(self) -> Table:
+        """The same rows as a Rich grid."""
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style=self.key_style, no_wrap=True)
+        grid.add_column(ratio=1)
+        for key, value in self.rows:
+            grid.add_row(key, value)
+        return grid
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key_width = max((len(key) for key, _ in self.rows), default=0)
+        room = options.max_width - key_width - 1
+        if not self.rows or key_width == 0 or room < 1:
+            yield self.table()
+            return
+        # Table._calculate_column_widths for these columns: each as wide as its widest cell;
+        # if that is too wide, only the value column (the one that may wrap) gives way.
+        widest = max(Measurement.get(console, options, value).maximum for _, value in self.rows)
+        value_width = min(widest or 1, room)
+        table_options = options.update(width=key_width + 1 + value_width, highlight=False,
+                                       height=None)
+        # Column() defaults, as the grid renders a value cell (its Padding adds nothing).
+        value_options = table_options.update(width=value_width, justify="left", no_wrap=False,
+                                             overflow="ellipsis", height=None, highlight=False)
+        null, key_style, new_line = RichStyle.null(), self.key_style, Segment.line()
+        blank_key = Segment(" " * (key_width + 1), key_style)
+        for key, value in self.rows:
+            lines = console.render_lines(value, value_options, style=null, pad=True)
+            # The key cell: the key left-justified in its column, then the gap, both in the
+            # column's style; under it, blank lines as tall as the value.
+            first = list(Segment.apply_style(
+                [Segment(key.ljust(key_width)), Segment(" ", null)], key_style))
+            for number, line in enumerate(lines):
+                yield from first if number == 0 else (blank_key,)
+                yield from line
+                yield new_line
 
 
 class _RenderOnce(RichVisual):
@@ -122,9 +181,7 @@ class DetailPane(VerticalScroll):
         headline.append("  ")
         headline.append_text(progress_bar(task.progress, status_style, style("bar--empty")))
 
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style=key_style, no_wrap=True)
-        grid.add_column(ratio=1)
+        grid = KeyValues(key_style)
 
         def row(key: str, value: Text | str) -> None:
             grid.add_row(key, value if isinstance(value, Text) else Text(value))

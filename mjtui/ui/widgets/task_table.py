@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -46,6 +47,8 @@ NAME_WIDTH = 40
 VIEW_MARGIN = 2  # rows beyond the visible ones that are kept up to date too
 _OFF_TABLE = Coordinate(-2, -2)  # a cursor/hover position no row or header is at
 _ROW_LINE = object()  # marks TaskTable's own keys in DataTable's line cache
+_NO_STYLE = Style.null()  # what Rich's Padding gives its padding ("none")
+_JOIN = Text("\n")  # Rich joins a Text's wrapped lines with this before rendering them
 
 SORTS: dict[str, Callable[[TrackedTask], object]] = {
     "added": lambda t: t.added_at,
@@ -214,15 +217,18 @@ class TaskTable(DataTable[Text]):
 
     def _forget_row(self, row_key: RowKey, row: int) -> None:
         """Drop one row's cached renders: its cells as given, as rendered, its lines, and
-        the lines DataTable caches by position (the cursor's and hover's rows)."""
-        for key in [key for key in self._row_renderable_cache.keys() if key[1] == row]:
-            self._row_renderable_cache.discard(key)
+        the lines DataTable caches by position (the cursor's and hover's rows).
+        (LRUCache has no __iter__: its keys() is the way to walk it.)"""
+        renderables = self._row_renderable_cache
+        for key in [key for key in renderables.keys() if key[1] == row]:  # noqa: SIM118
+            renderables.discard(key)
         for cache in (self._cell_render_cache, self._row_render_cache):
-            for key in [key for key in cache.keys() if key[0] == row_key]:
+            for key in [key for key in cache.keys() if key[0] == row_key]:  # noqa: SIM118
                 cache.discard(key)
-        for key in [key for key in self._line_cache.keys()
+        lines = self._line_cache
+        for key in [key for key in lines.keys()  # noqa: SIM118
                     if key[0] is not _ROW_LINE or key[1] == row_key]:
-            self._line_cache.discard(key)
+            lines.discard(key)
 
     def _view(self) -> range:
         """Indexes of the rows on screen, and a few either side (rows are one line high)."""
@@ -305,6 +311,71 @@ class TaskTable(DataTable[Text]):
                 hover_location = _OFF_TABLE
         return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
                                            hover_location)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        # DataTable renders every cell through Rich's generic pipeline (Styled(Padding(cell))
+        # and Console.render_lines: nested generators, a lock, two croppings), which was most
+        # of a cursor move's cost. Nearly every cell here is a one-line Text in a one-line
+        # row: those take the same steps Rich takes for them, done directly. The result is
+        # the same segments (tests/test_cell_render.py checks); anything else goes to
+        # DataTable. The cache key and styles are DataTable's own.
+        if row_index < 0 or column_index < 0:  # the header, row labels
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+               self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(key)
+        if lines is not None:
+            return lines
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        pad = self.cell_padding
+        room = width - 2 * pad
+        if (
+            not isinstance(cell, Text)
+            or self.rows[row_key].height != 1
+            or room < 1
+            or "\n" in cell.plain
+            or "\t" in cell.plain
+            or cell.justify not in (None, "default")
+            or cell.overflow == "ignore"
+            or cell.end not in ("\n", "")
+            # A Text that asks to wrap is wrapped even in a one-line row (its first line
+            # is shown): only when it fits is that the same as cutting it.
+            or (cell.no_wrap is False and cell_len(cell.plain) > room)
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, row_index < self.fixed_rows or column_index < self.fixed_columns,
+            hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre_style += component_style
+        # Text.__rich_console__ with no_wrap (a row of height 1): cut to the room left
+        # inside the padding, join (which turns the text's own style into a span), render.
+        if cell_len(cell.plain) > room:
+            cell = cell.copy()
+            cell.truncate(room, overflow=cell.overflow or "fold")
+        text = list(_JOIN.join([cell]).render(self.app.console))
+        # Padding: the line padded (or cropped) to the room, then the padding either side.
+        text = Segment.adjust_line_length(text, room, style=_NO_STYLE)
+        if pad:
+            text = [Segment(" " * pad, _NO_STYLE), *text, Segment(" " * pad, _NO_STYLE)]
+        # Styled: the cell's own styles sandwiched between the table's.
+        lines = [list(Segment.apply_style(text, pre_style, post_style))]
+        self._cell_render_cache[key] = lines
+        return lines
 
     def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
         self._flush(row_key.value if isinstance(row_key, RowKey) else row_key)
