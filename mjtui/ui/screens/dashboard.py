@@ -89,7 +89,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         table.sort_by(self.sort)
         table.select(view.selected)
         table.focus()
-        self.watch(table, "cursor_coordinate", self._cursor_moved, init=False)
+        self.watch(table, "cursor_coordinate", self._follow_cursor, init=False)
         self.set_interval(AGE_REFRESH, self._refresh_ages)
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
         self.show_selected()
@@ -174,15 +174,12 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
 
     # -- events --------------------------------------------------------------------------
 
-    def _cursor_moved(self) -> None:
-        """The table's cursor moved: show its task now, before the next frame is drawn.
-
-        Waiting for the RowHighlighted message let a frame with the cursor on the new row and
-        the old task's details go out first, and the details a frame (>= 1/60 s) later."""
-        self._follow_cursor()
-
     def _follow_cursor(self) -> None:
-        """The detail pane, preview and greyed keys follow the task under the cursor."""
+        """The detail pane, preview and greyed keys follow the task under the cursor.
+
+        Watched on the table's cursor, so they change before the next frame is drawn:
+        waiting for the RowHighlighted message let a frame with the cursor on the new row
+        and the old task's details go out first, and the details a frame (>= 1/60 s) later."""
         selected = self.table.selected_id
         if selected != self._detail_for:
             self.show_selected()
