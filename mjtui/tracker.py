@@ -353,7 +353,7 @@ class Tracker:
             task_id = next(iter(forced))
             del forced[task_id]
             if task_id in entries and task_id not in self._inflight:
-                self._start(entries[task_id])
+                self._start(entries[task_id], now)
         if api.paused:
             return now if forced else None
         while heap and len(self._inflight) < self._max:
@@ -364,15 +364,14 @@ class Tracker:
                 break
             else:
                 heapq.heappop(heap)
-                self._start(entries[item[2]])
+                self._start(entries[item[2]], now)
         while heap and not self._is_live(heap[0]):
             heapq.heappop(heap)
         if forced:
             return now
         return heap[0][0] if heap else None
 
-    def _start(self, entry: _Entry) -> None:
-        now = self._clock()
+    def _start(self, entry: _Entry, now: float) -> None:
         # A poll sent late (no free slot) is caught up on by at most a quarter interval, so a
         # long pause or outage does not come back as a burst of half-interval polls.
         entry.seq, entry.sent_for = -1, max(min(entry.due, now), now - self._interval / 4)
