@@ -108,18 +108,24 @@ class SubmitHandlers:
             raise bad(f"task {task_id} is not in SUCCESS state")
         return parent
 
+    def _prompted(self, req: Request, body: dict[str, Any], action: str, min_urls: int,
+                  urls_message: str) -> Response:
+        """A grid job from a required prompt (its structured fields appended as flags) and
+        `min_urls` to 10 reference images: imagine and edits."""
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise bad("prompt is required")
+        self._urls(body, min_urls, 10, urls_message)
+        full = apply_structured_fields(prompt, body)
+        return self._submitted(self._new(req, body, action, full, GRID,
+                                         description=f"/{action.lower()} {full}"))
+
     # --- submit handlers ----------------------------------------------------------------
 
     def submit_imagine(self, req: Request) -> Response:
         """``POST /generations[/imagine]``: body fields become prompt flags (§3.1)."""
-        body = self._body(req)
-        prompt = body.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise bad("prompt is required")
-        self._urls(body, 0, 10, "image_urls must be a list of image URLs")
-        full = apply_structured_fields(prompt, body)
-        return self._submitted(self._new(req, body, "IMAGINE", full, GRID,
-                                         description=f"/imagine {full}"))
+        return self._prompted(req, self._body(req), "IMAGINE", 0,
+                              "image_urls must be a list of image URLs")
 
     def submit_image_based(self, req: Request, endpoint: str) -> Response:
         """Blend (2–4 images, no prompt), describe (1 image → 4 prompts), edits."""
@@ -137,13 +143,7 @@ class SubmitHandlers:
             job = self._new(req, body, "DESCRIBE", text, DESCRIBE, description=text,
                             queue_s=0.0, run_s=min(2.0, self.run_seconds), markers=False)
             return self._submitted(job)
-        prompt = body.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise bad("prompt is required")
-        self._urls(body, 1, 10, "image_urls is required for edits")
-        full = apply_structured_fields(prompt, body)
-        return self._submitted(self._new(req, body, "EDITS", full, GRID,
-                                         description=f"/edits {full}"))
+        return self._prompted(req, body, "EDITS", 1, "image_urls is required for edits")
 
     def submit_followup(self, req: Request, endpoint: str) -> Response:
         """U/V/🔄/vary/zoom/pan/inpaint on a SUCCESS parent (§2, §2.1)."""
