@@ -135,6 +135,30 @@ async def test_an_update_redraws_its_own_row_only(tmp_path: Path) -> None:
         assert grid._update_count == table_wide
 
 
+async def test_an_age_tick_on_every_row_rebuilds_only_the_age_cells(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    ids = [env.create(f"job {n}", queue_s=0, run_s=1000) for n in range(8)]
+    app = make_app(env, track(env, *ids))
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot, advance=5)
+        app.dashboard._refresh_ages()  # the first one notes the theme's colours
+        await settle(pilot)
+        grid = app.dashboard.table
+        table_wide = grid._update_count
+        names = [key for key in grid._cell_render_cache.keys()  # noqa: SIM118 (no __iter__)
+                 if key[1].value == "name"]
+        assert len(names) >= len(ids)
+        shown = [cell(app, i, "updated") for i in ids]
+        env.clock.advance(60)
+        app.dashboard._refresh_ages()  # every row's "Upd" and "Age" change at once
+        await settle(pilot)
+        assert [cell(app, i, "updated") for i in ids] != shown
+        assert all(cell(app, i, "updated") == "1m" for i in ids)
+        assert grid._update_count == table_wide  # no table-wide invalidation
+        assert all(key in grid._cell_render_cache for key in names)  # names not re-rendered
+        assert screen_text(app).count(" 1m ") >= len(ids)
+
+
 async def test_rows_re_sort_when_updates_change_the_sort_key(tmp_path: Path) -> None:
     env = make_env(tmp_path)
     slow = env.create("slow one", queue_s=0, run_s=100)

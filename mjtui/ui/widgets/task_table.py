@@ -195,39 +195,46 @@ class TaskTable(DataTable[Text]):
         DataTable.update_cell bumps a table-wide counter that every render cache and the
         row offsets of all rows are keyed on: one progress tick on a visible row re-rendered
         every visible row and rebuilt the offsets of every row. A cell's value changes only
-        its own row, so only that row's cached renders are dropped. Many rows at once (the
-        age columns) are cheaper to redraw whole than to pick out of the caches."""
-        rows = {task_id: cells for task_id, cells in rows.items() if cells}
-        if not rows:
-            return
+        its own row, so only that row's cached renders are dropped, and of its cells only
+        the ones that changed: a row whose age ticked is rebuilt from six cached cells and
+        two new ones. That holds for many rows at once too (the age columns of every row
+        in view, the rows a page either side when a scroll reaches deferred cells)."""
+        changed: dict[RowKey, set[ColumnKey]] = {}
         for task_id, cells in rows.items():
-            data = self._data.get(RowKey(task_id))
-            if data is not None:
-                for key, text in cells.items():
-                    data[ColumnKey(key)] = text
-        if len(rows) > 3:
-            self._update_count += 1
-            self.refresh()
+            row_key = RowKey(task_id)
+            data = self._data.get(row_key)
+            if data is None or not cells:
+                continue
+            for key, text in cells.items():
+                data[ColumnKey(key)] = text
+            changed[row_key] = {ColumnKey(key) for key in cells}
+        if not changed:
             return
-        for task_id in rows:
-            row = self._row_locations.get(RowKey(task_id))
+        self._forget(changed)
+        for row_key in changed:
+            row = self._row_locations.get(row_key)
             if row is not None:
-                self._forget_row(RowKey(task_id), row)
                 self.refresh_row(row)
 
-    def _forget_row(self, row_key: RowKey, row: int) -> None:
-        """Drop one row's cached renders: its cells as given, as rendered, its lines, and
-        the lines DataTable caches by position (the cursor's and hover's rows).
-        (LRUCache has no __iter__: its keys() is the way to walk it.)"""
+    def _forget(self, changed: dict[RowKey, set[ColumnKey]]) -> None:
+        """Drop the cached renders of the given cells and of the rows that hold them: the
+        cells as given and as rendered, the rows' lines, and the lines DataTable caches by
+        position (the cursor's and hover's rows). One walk of each cache, however many
+        rows. (LRUCache has no __iter__: its keys() is the way to walk it.)"""
+        indexes = {self._row_locations.get(row_key) for row_key in changed}
         renderables = self._row_renderable_cache
-        for key in [key for key in renderables.keys() if key[1] == row]:  # noqa: SIM118
+        for key in [key for key in renderables.keys() if key[1] in indexes]:  # noqa: SIM118
             renderables.discard(key)
-        for cache in (self._cell_render_cache, self._row_render_cache):
-            for key in [key for key in cache.keys() if key[0] == row_key]:  # noqa: SIM118
-                cache.discard(key)
+        cells = self._cell_render_cache
+        for key in [key for key in cells.keys()  # noqa: SIM118
+                    if key[0] in changed and key[1] in changed[key[0]]]:
+            cells.discard(key)
+        row_renders = self._row_render_cache
+        for key in [key for key in row_renders.keys() if key[0] in changed]:  # noqa: SIM118
+            row_renders.discard(key)
         lines = self._line_cache
         for key in [key for key in lines.keys()  # noqa: SIM118
-                    if key[0] is not _ROW_LINE or key[1] == row_key]:
+                    if key[0] is not _ROW_LINE or key[1] in changed]:
             lines.discard(key)
 
     def _view(self) -> range:
