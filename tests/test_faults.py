@@ -270,10 +270,11 @@ async def test_tracker_reports_backs_off_and_recovers(fake, server, name) -> Non
         # No storm: at most the backoff schedule's worth (unbacked, one every 0.1 s).
         assert 2 <= len(faulted) <= backoff_bound(end - start, INTERVAL, CAP), len(faulted)
         # Each failure doubles the wait (0.2, 0.4), capped at 0.4; a gap also holds the time
-        # the failing poll itself took.
+        # the failing poll itself took. The lower bound is the no-storm check; the upper one
+        # allows 0.3 s of scheduling delay (a full suite on 2 busy cores has shown 0.19 s).
         for n, gap in enumerate(gaps(r.monotonic for r in faulted), start=1):
             expected = min(CAP, INTERVAL * 2 ** n)
-            assert expected - 0.02 <= gap <= expected + slow + 0.1, (n, gaps(
+            assert expected - 0.02 <= gap <= expected + slow + 0.3, (n, gaps(
                 r.monotonic for r in faulted))
 
 
