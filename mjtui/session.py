@@ -3,7 +3,9 @@
 `Session` is plain in-memory state with a revision counter, so callers save only after a
 change. `save_session` writes atomically (temp file, fsync, rename) under a lock file and
 first merges what another mjtui process saved meanwhile, so two windows never drop each
-other's tasks. The file layout is documented in docs/session-format.md.
+other's tasks. It holds the session's own lock only to merge and to take a snapshot: the
+encoding and the disk I/O run without it, so a slow disk never stalls the UI thread, which
+takes that lock on every update. The file layout is documented in docs/session-format.md.
 """
 
 from __future__ import annotations
@@ -85,12 +87,16 @@ class Session:
         self.revision = 0
         self._saved_revision = 0
         self._lock = threading.RLock()
+        self._save_lock = threading.Lock()  # one save at a time (the saver owns what follows)
         # What the file looked like when we last read or wrote it: the base of the merge.
         self._disk_digest: bytes | None = None
         self._synced_ids: set[str] = set()
-        self._removed: set[str] = set()  # deliberately removed since the last sync
-        self._edited: set[str] = set()  # label/parent/origin set here since the last sync
-        self._view_edited = False
+        # Since the last sync, by the revision that made the change (a save that took its
+        # snapshot before that revision must not forget it): tasks deliberately removed,
+        # tasks whose label/parent/origin were set here, and the view.
+        self._removed: dict[str, int] = {}
+        self._edited: dict[str, int] = {}
+        self._view_edited = 0
         self._unkept: bytes | None = None  # file bytes holding entries a save would drop
         self._fragments: dict[str, tuple[TrackedTask, str]] = {}  # encoded-task cache
 
@@ -126,9 +132,9 @@ class Session:
             if tracked.id in self.tasks:
                 return False
             self.tasks[tracked.id] = tracked
-            self._removed.discard(tracked.id)
-            self._edited.add(tracked.id)
             self._changed()
+            self._removed.pop(tracked.id, None)
+            self._edited[tracked.id] = self.revision
             return True
 
     def remove(self, task_id: str) -> bool:
@@ -136,9 +142,9 @@ class Session:
         with self._lock:
             if self.tasks.pop(task_id, None) is None:
                 return False
-            self._removed.add(task_id)
-            self._edited.discard(task_id)
             self._changed()
+            self._removed[task_id] = self.revision
+            self._edited.pop(task_id, None)
             return True
 
     def update_task(self, task: Task, now: float) -> bool:
@@ -168,8 +174,8 @@ class Session:
             if old is None or old.label == label:
                 return False
             self.tasks[task_id] = replace(old, label=label)
-            self._edited.add(task_id)
             self._changed()
+            self._edited[task_id] = self.revision
             return True
 
     def mark_button_used(self, task_id: str, custom_id: str) -> bool:
@@ -189,18 +195,20 @@ class Session:
             if new == self.view:
                 return False
             self.view = new
-            self._view_edited = True
             self._changed()
+            self._view_edited = self.revision
             return True
 
-    def _mark_synced(self, digest: bytes | None) -> None:
-        """The file now matches these tasks: reset the merge base."""
+    def _mark_synced(self, digest: bytes | None, ids: set[str], revision: int) -> None:
+        """The file now holds the session as it was at `revision` (these task IDs): that is
+        the new merge base. Changes made after that revision are still unsaved."""
         self._disk_digest = digest
-        self._synced_ids = set(self.tasks)
-        self._removed.clear()
-        self._edited.clear()
-        self._view_edited = False
-        self._saved_revision = self.revision
+        self._synced_ids = ids
+        self._removed = {key: rev for key, rev in self._removed.items() if rev > revision}
+        self._edited = {key: rev for key, rev in self._edited.items() if rev > revision}
+        if self._view_edited <= revision:
+            self._view_edited = 0
+        self._saved_revision = revision
 
 
 def session_name(path: Path) -> str:
@@ -242,7 +250,7 @@ def load_session(path: Path | str) -> Session:
         session.tasks.update((t.id, t) for t in doc.tasks)
         session.warnings.extend(doc.warnings)
         session._unkept = raw if doc.lossy else None
-        session._mark_synced(sf.digest(raw))
+        session._mark_synced(sf.digest(raw), set(session.tasks), session.revision)
     return session
 
 
@@ -251,23 +259,25 @@ def save_session(session: Session) -> bool:
     raises SessionError, leaving the file untouched, if the file on disk is unreadable."""
     from mjtui import session_file as sf
 
-    with session._lock:
-        if not session.dirty:
-            return False
+    with session._save_lock:
+        with session._lock:
+            if not session.dirty:
+                return False
         target = Path(os.path.realpath(session.path))  # keep a symlinked session a symlink
         try:
-            written = _save_locked(session, target, sf)
+            written, ids, revision = _write(session, target, sf)
         except OSError as exc:
             raise SessionError(
                 f"cannot save session file {target}: {exc.strerror or exc}", path=target
             ) from exc
-        session._mark_synced(written)
+        with session._lock:
+            session._mark_synced(written, ids, revision)
     return True
 
 
-def _save_locked(session: Session, target: Path, sf: Any) -> bytes:
-    """Under the lock: merge what is on disk now, keep a backup if entries would be lost,
-    write."""
+def _write(session: Session, target: Path, sf: Any) -> tuple[bytes, set[str], int]:
+    """Under the file lock: merge what is on disk now, keep a backup if entries would be
+    lost, write. Returns the digest written, and the task IDs and revision it holds."""
     sf.make_dirs(target.parent)
     with sf.file_lock(target):
         sf.remove_stale_temps(target)
@@ -275,22 +285,30 @@ def _save_locked(session: Session, target: Path, sf: Any) -> bytes:
             raw: bytes | None = sf.read_file(target)
         except FileNotFoundError:
             raw = None  # deleted meanwhile, or never written: nothing to merge
+        # Only a saver touches the digest and the fragments, and saves take turns.
+        theirs = None
         if raw is not None and sf.digest(raw) != session._disk_digest:
-            doc = sf.decode(raw, target)  # another process saved; unreadable: SessionError
-            session._unkept = raw if doc.lossy else None
-            if _merge(session, doc):
-                session._changed()
-        if session._unkept is not None:
-            backup = target.with_name(target.name + ".bak")
-            sf.atomic_write(backup, session._unkept)
-            session.warnings.append(
-                f"{target}: entries mjtui could not read are dropped from it; "
-                f"the previous file is kept as {backup}"
-            )
-        data = sf.encode(session)
+            theirs = sf.decode(raw, target)  # another process saved; unreadable: SessionError
+        with session._lock:
+            if theirs is not None:
+                session._unkept = raw if theirs.lossy else None
+                if _merge(session, theirs):
+                    session._changed()
+            # TrackedTask and ViewState are immutable: a shallow copy is a snapshot.
+            tasks, view, revision = list(session.tasks.values()), session.view, session.revision
+            unkept = session._unkept
+            if unkept is not None:
+                backup = target.with_name(target.name + ".bak")
+                session.warnings.append(
+                    f"{target}: entries mjtui could not read are dropped from it; "
+                    f"the previous file is kept as {backup}"
+                )
+        if unkept is not None:
+            sf.atomic_write(backup, unkept)
+        data, session._fragments = sf.encode(view, tasks, session._fragments)
         sf.atomic_write(target, data)
         session._unkept = None
-        return sf.digest(data)
+        return sf.digest(data), {tracked.id for tracked in tasks}, revision
 
 
 def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> TrackedTask:

@@ -15,19 +15,16 @@ import re
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomli_w
 
 from mjtui.api.models import Button, Task, parse_status
 from mjtui.session import SCHEMA_VERSION, SessionError, TrackedTask, ViewState
-
-if TYPE_CHECKING:
-    from mjtui.session import Session
 
 try:
     import fcntl
@@ -112,24 +109,26 @@ def _entry_text(tracked: TrackedTask) -> str:
     return "\n" + tomli_w.dumps({"tasks": [_entry_table(tracked)]})
 
 
-def encode(session: Session) -> bytes:
-    """The whole file. Only known keys are written: nothing else (no token) can leak in."""
-    header = {"version": SCHEMA_VERSION,
-              "view": {key: getattr(session.view, key) for key in _VIEW_KEYS}}
+Fragments = dict[str, tuple[TrackedTask, str]]  # task ID -> (the task, its encoded text)
+
+
+def encode(view: ViewState, tasks: Iterable[TrackedTask], cache: Fragments) -> tuple[bytes, Fragments]:
+    """The whole file, and the cache of encoded tasks to pass to the next call. Only known
+    keys are written: nothing else (no token) can leak in."""
+    header = {"version": SCHEMA_VERSION, "view": {key: getattr(view, key) for key in _VIEW_KEYS}}
     out = ["# mjtui session (docs/session-format.md)\n", tomli_w.dumps(header)]
     # TrackedTask is immutable, so an unchanged object can reuse last save's text.
-    cache, fresh = session._fragments, {}
-    for tracked in session.tasks.values():
+    fresh: Fragments = {}
+    for tracked in tasks:
         hit = cache.get(tracked.id)
         text = hit[1] if hit is not None and hit[0] is tracked else _entry_text(tracked)
         fresh[tracked.id] = (tracked, text)
         out.append(text)
-    session._fragments = fresh
     text = "".join(out)
     try:
-        return text.encode("utf-8")
+        return text.encode("utf-8"), fresh
     except UnicodeEncodeError:  # lone surrogates (from JSON "\ud800") cannot be stored
-        return _SURROGATES.sub("\ufffd", text).encode("utf-8")
+        return _SURROGATES.sub("\ufffd", text).encode("utf-8"), fresh
 
 
 def _want(table: dict[str, Any], key: str, kind: type, default: Any, where: str = "") -> Any:

@@ -490,6 +490,80 @@ def test_merge_keeps_newer_state_and_our_label(tmp_path: Path) -> None:
     assert result.view.filter == "from second"
 
 
+def _save_paused_at_write(session: Session, monkeypatch: pytest.MonkeyPatch):
+    """Start `save_session(session)` in a thread that stops just before writing the file;
+    returns (writing, resume, thread): set `resume` to let it finish."""
+    import threading
+
+    writing, resume = threading.Event(), threading.Event()
+    real_write = session_file.atomic_write
+
+    def slow_write(target: Path, data: bytes) -> None:
+        writing.set()
+        assert resume.wait(5)
+        real_write(target, data)
+
+    monkeypatch.setattr(session_file, "atomic_write", slow_write)
+    saver = threading.Thread(target=save_session, args=(session,))
+    saver.start()
+    assert writing.wait(5)
+    return writing, resume, saver
+
+
+def test_a_save_in_progress_does_not_block_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The saver holds the session lock only for its snapshot: while the file is being
+    written (a slow disk), the UI thread can still update, label and select tasks."""
+    path = tmp_path / "s.toml"
+    session = session_with(path, tracked(1), tracked(2))
+    _, resume, saver = _save_paused_at_write(session, monkeypatch)
+    start = time.monotonic()
+    session.update_task(make_task(1, progress=55, status=Status.IN_PROGRESS), now=2e9)
+    session.set_view(selected="task_01K00000002")
+    session.set_label("task_01K00000002", "named during the save")
+    assert time.monotonic() - start < 1  # not waiting for the write
+    resume.set()
+    saver.join(5)
+    # The file holds the snapshot; what changed meanwhile is still unsaved, then saved.
+    on_disk = load_session(path)
+    assert on_disk.get("task_01K00000001").task.progress != 55
+    assert session.dirty
+    monkeypatch.undo()
+    assert save_session(session) and not session.dirty
+    again = load_session(path)
+    assert again.get("task_01K00000001").task.progress == 55
+    assert again.get("task_01K00000002").label == "named during the save"
+    assert again.view.selected == "task_01K00000002"
+
+
+def test_edits_made_during_a_save_still_win_the_next_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A label set, a view changed and a task removed while a save was writing are still
+    ours when another process has saved in between: the merge must not undo them."""
+    path = tmp_path / "s.toml"
+    save_session(session_with(path, tracked(1), tracked(2), tracked(3)))
+    mine = load_session(path)
+    mine.add(tracked(4))
+    _, resume, saver = _save_paused_at_write(mine, monkeypatch)
+    mine.set_label("task_01K00000001", "mine")
+    mine.set_view(filter="mine")
+    mine.remove("task_01K00000002")
+    resume.set()
+    saver.join(5)
+    monkeypatch.undo()
+    other = load_session(path)  # another mjtui saves after our first save
+    other.set_label("task_01K00000003", "theirs")
+    save_session(other)
+    assert save_session(mine)
+    result = load_session(path)
+    assert result.get("task_01K00000001").label == "mine"
+    assert result.get("task_01K00000003").label == "theirs"
+    assert "task_01K00000002" not in result and "task_01K00000004" in result
+    assert result.view.filter == "mine"
+
+
 # -- scale ---------------------------------------------------------------------------------
 def test_thousand_tasks_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "big.toml"
