@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.text import Text
 from textual.widgets import Footer, Input
 from ui_fixtures import (
     HOSTILE,
@@ -41,6 +42,7 @@ from mjtui.api.models import Status, Task
 from mjtui.fake import Fault
 from mjtui.session import load_session
 from mjtui.ui.app import MjtuiApp
+from mjtui.ui.format import short_id
 
 
 def assert_inert(app: MjtuiApp) -> None:
@@ -135,14 +137,17 @@ async def test_an_update_redraws_its_own_row_only(tmp_path: Path) -> None:
         assert grid._update_count == table_wide
 
 
-async def test_an_age_tick_on_every_row_rebuilds_only_the_age_cells(tmp_path: Path) -> None:
+def running_jobs(tmp_path: Path, count: int) -> tuple[Env, list[str], MjtuiApp]:
+    """An app tracking `count` jobs that run for long after the test ends."""
     env = make_env(tmp_path)
-    ids = [env.create(f"job {n}", queue_s=0, run_s=1000) for n in range(8)]
-    app = make_app(env, track(env, *ids))
+    ids = [env.create(f"job {n}", queue_s=0, run_s=1000) for n in range(count)]
+    return env, ids, make_app(env, track(env, *ids))
+
+
+async def test_an_age_tick_on_every_row_rebuilds_only_the_age_cells(tmp_path: Path) -> None:
+    env, ids, app = running_jobs(tmp_path, 8)
     async with app.run_test(size=SIZE) as pilot:
         await poll(app, pilot, advance=5)
-        app.dashboard._refresh_ages()  # the first one notes the theme's colours
-        await settle(pilot)
         grid = app.dashboard.table
         table_wide = grid._update_count
         names = [key for key in grid._cell_render_cache.keys()  # noqa: SIM118 (no __iter__)
@@ -157,6 +162,57 @@ async def test_an_age_tick_on_every_row_rebuilds_only_the_age_cells(tmp_path: Pa
         assert grid._update_count == table_wide  # no table-wide invalidation
         assert all(key in grid._cell_render_cache for key in names)  # names not re-rendered
         assert screen_text(app).count(" 1m ") >= len(ids)
+
+
+def row_backgrounds(app: MjtuiApp, task_id: str) -> set[str]:
+    """The background colours under the text of a task's row, as drawn."""
+    grid = app.dashboard.table
+    strip = grid.render_line(grid.get_row_index(task_id) + 1 - int(grid.scroll_y))  # 1: header
+    assert short_id(task_id, 9) in strip.text
+    return {str(s.style.bgcolor) for s in strip if s.style is not None and s.text.strip()}
+
+
+async def test_status_and_progress_cells_lie_on_the_row_background(tmp_path: Path) -> None:
+    # The status colours used to carry the table's own background: on the cursor bar and
+    # on zebra stripes the Status and Progress cells showed as grey patches.
+    _env, ids, app = running_jobs(tmp_path, 4)
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot, advance=5)
+        select(app, ids[1])
+        await settle(pilot)
+        grid = app.dashboard.table
+        cursor, plain, zebra = (grid.get_row_index(i) for i in ids[1:])
+        assert [cursor, plain % 2, zebra % 2] == [1, 0, 1]
+        for task_id in ids:
+            assert len(row_backgrounds(app, task_id)) == 1, task_id
+        assert row_backgrounds(app, ids[1]) != row_backgrounds(app, ids[2])  # the cursor bar
+        assert row_backgrounds(app, ids[3]) != row_backgrounds(app, ids[2])  # a stripe
+
+
+async def test_a_focus_change_keeps_the_rows_and_a_theme_change_recolours_them(
+        tmp_path: Path) -> None:
+    _env, ids, app = running_jobs(tmp_path, 8)
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot, advance=5)
+        grid = app.dashboard.table
+
+        def statuses() -> list[Text]:
+            return [grid.get_cell(i, "status") for i in ids]
+
+        before = statuses()
+        # Focus tints the table's background, not the cells: the next age tick (every
+        # 10 s) must not re-render every row, which with 1,000 rows stalled the UI.
+        await pilot.press("tab")
+        await settle(pilot)
+        assert not grid.has_focus
+        app.dashboard._refresh_ages()
+        assert all(a is b for a, b in zip(statuses(), before, strict=True))
+        # A theme brings other status colours: the next tick repaints every row with them.
+        colour = before[0].style.color
+        app.theme = "nord"
+        await settle(pilot)
+        app.dashboard._refresh_ages()
+        assert all(cell.style.color != colour for cell in statuses())
 
 
 async def test_rows_re_sort_when_updates_change_the_sort_key(tmp_path: Path) -> None:

@@ -60,6 +60,11 @@ SORTS: dict[str, Callable[[TrackedTask], object]] = {
 SORT_ORDER = list(SORTS)
 
 
+def _signature(text: Text) -> tuple[object, ...]:
+    """What a cell shows: its text, its own style (a status colour) and its spans."""
+    return (text.plain, text.style, *text.spans)
+
+
 class IdCell(Text):
     """The ID column's cell; it carries the full ID so sorts can find the task."""
 
@@ -86,19 +91,20 @@ class TaskTable(DataTable[Text]):
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.clock = clock
-        # (plain text, spans) per cell: skip no-op updates
-        self._cells: dict[tuple[str, str], tuple[str, tuple[object, ...]]] = {}
+        # (plain text, style, spans) per cell: skip no-op updates
+        self._cells: dict[tuple[str, str], tuple[object, ...]] = {}
         self._tracked: dict[str, TrackedTask] = {}
         # Component styles, computed once: Textual's own cache is emptied by every refresh(),
         # i.e. by every cell update, and recomputing them was most of a row's render time.
         self._styles: dict[str, Style] = {}
-        self._painted_palette: tuple[Style, ...] | None = None  # styles the cells were made with
+        self._painted_theme: str | None = None  # the theme the cells' colours come from
         # New cells of rows out of view, applied when the row comes into view (or is read).
         # DataTable.update_cell invalidates every cached line and repaints the whole table,
         # so with 1,000 tasks polled, off-screen progress ticks kept the table redrawing.
         self._deferred: dict[str, dict[str, Text]] = {}
 
     def on_mount(self) -> None:
+        self._painted_theme = self.app.theme
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width or NAME_WIDTH)
 
@@ -107,13 +113,13 @@ class TaskTable(DataTable[Text]):
         super().notify_style_update()
 
     def _style(self, component: str) -> Style:
+        """A component's colour and text style, without its background: a cell lies on
+        the row's background (the cursor bar, a zebra stripe), not on the table's."""
         style = self._styles.get(component)
         if style is None:
-            style = self._styles[component] = self.get_component_rich_style(component)
+            full = self.get_component_rich_style(component)
+            style = self._styles[component] = Style.from_color(full.color) + full.without_color
         return style
-
-    def _palette(self) -> tuple[Style, ...]:
-        return tuple(self._style(c) for c in sorted(self.COMPONENT_CLASSES - DataTable.COMPONENT_CLASSES))
 
     def on_resize(self) -> None:
         """The name column takes whatever the fixed columns leave."""
@@ -159,7 +165,7 @@ class TaskTable(DataTable[Text]):
         if tracked.id not in self.rows:
             self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=tracked.id)
             for key, text in cells.items():
-                self._cells[(tracked.id, key)] = (text.plain, tuple(text.spans))
+                self._cells[(tracked.id, key)] = _signature(text)
             return True
         view = self._view()
         changed = {key: text for key, text in cells.items() if self._changed(tracked.id, key, text)}
@@ -168,7 +174,7 @@ class TaskTable(DataTable[Text]):
 
     def _changed(self, task_id: str, key: str, text: Text) -> bool:
         """Whether a cell's new text differs from what it holds (and remember it)."""
-        signature = (text.plain, tuple(text.spans))
+        signature = _signature(text)
         if self._cells.get((task_id, key)) == signature:
             return False
         self._cells[(task_id, key)] = signature
@@ -406,7 +412,7 @@ class TaskTable(DataTable[Text]):
         self._cells.clear()
         self._tracked.clear()
         self._deferred.clear()
-        self._painted_palette = self._palette()
+        self._painted_theme = self.app.theme
         for tracked, state in rows:
             self.upsert(tracked, state)
         self.select(keep)
@@ -416,10 +422,10 @@ class TaskTable(DataTable[Text]):
 
         Only the two time columns are rebuilt (every other cell changes only with an
         update, which re-renders its row), unless the theme changed the status colours
-        since the cells were made: then every row is re-rendered."""
-        palette = self._palette()
-        if palette != self._painted_palette:
-            self._painted_palette = palette
+        since the cells were made: then every row is re-rendered. (Focus changes the
+        table's background, not the cells' colours: that needs no re-render.)"""
+        if self.app.theme != self._painted_theme:
+            self._painted_theme = self.app.theme
             for task_id, tracked in list(self._tracked.items()):
                 self.upsert(tracked, states(task_id))
             return
