@@ -185,24 +185,17 @@ class LoopLag:
         return self.worst
 
 
-# -- a raw HTTP/1.1 server for bodies the fake cannot send ---------------------------------
+# -- raw HTTP/1.1 servers for what the fake cannot do ----------------------------------------
 
 
 Body = Callable[[], AsyncIterator[bytes]]
 
 
-class RawServer:
-    """Answers every request with `head` (status line and headers) and the chunks `body()`
-    yields, sent with chunked transfer coding (no Content-Length), then closes. Counts the
-    bytes it managed to send, so a test can tell the client stopped reading early."""
+class LoopbackServer:
+    """An asyncio server on a free loopback port; subclasses answer in `_serve`."""
 
-    def __init__(self, head: list[tuple[str, str]], body: Body) -> None:
-        self.head = head
-        self.body = body
-        self.sent = 0
-        self.requests = 0
-        self._server: asyncio.Server | None = None
-        self.port = 0
+    _server: asyncio.Server | None = None
+    port = 0
 
     @property
     def base_url(self) -> str:
@@ -219,6 +212,21 @@ class RawServer:
         await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class RawServer(LoopbackServer):
+    """Answers every request with `head` (status line and headers) and the chunks `body()`
+    yields, sent with chunked transfer coding (no Content-Length), then closes. Counts the
+    bytes it managed to send, so a test can tell the client stopped reading early."""
+
+    def __init__(self, head: list[tuple[str, str]], body: Body) -> None:
+        self.head = head
+        self.body = body
+        self.sent = 0
+        self.requests = 0
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await reader.readuntil(b"\r\n\r\n")
             self.requests += 1
@@ -233,6 +241,32 @@ class RawServer:
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client hung up: exactly what the cap should make it do
+        finally:
+            writer.close()
+
+
+class HangingUpServer(LoopbackServer):
+    """Answers the first `answered` requests on each connection (keep-alive), then reads the
+    next one and hangs up without a word: a server whose idle timeout struck just as the
+    request went out. Counts connections and the requests it read."""
+
+    def __init__(self, answered: int) -> None:
+        self.answered = answered
+        self.connections = 0
+        self.requests: list[bytes] = []  # each request's method
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            for n in itertools.count():
+                head = await reader.readuntil(b"\r\n\r\n")  # bodiless requests only
+                self.requests.append(head.split(b" ", 1)[0])
+                if n >= self.answered:
+                    return
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
         finally:
             writer.close()
 

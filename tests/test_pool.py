@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from fault_helpers import RawServer, free_port, repeat
+from fault_helpers import HangingUpServer, RawServer, free_port, repeat
 
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import NetworkError
@@ -134,3 +134,34 @@ async def test_idle_connections_go_oldest_first_past_the_limit(
         assert len(transport._pool._idle) == 1
         await http.get("/v1/midjourney/x")
     assert len(transport._pool._idle) == 0  # closing the client closed it
+
+
+async def test_a_get_on_a_connection_the_server_just_closed_is_sent_again() -> None:
+    transport = PooledTransport(limits(2))
+    async with HangingUpServer(answered=1) as server, \
+            httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
+        assert (await http.get("/a")).text == "ok"
+        # The idle connection looks fine, but the server hangs up on the next request.
+        assert (await http.get("/b")).text == "ok"
+        assert server.requests == [b"GET", b"GET", b"GET"]
+        assert server.connections == transport.connections_opened == 2
+
+
+async def test_a_post_is_never_sent_twice() -> None:
+    transport = PooledTransport(limits(2))
+    async with HangingUpServer(answered=1) as server, \
+            httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
+        assert (await http.post("/v1/midjourney/generations")).text == "ok"
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/v1/midjourney/generations")
+        assert server.requests == [b"POST", b"POST"]
+        assert server.connections == 1
+
+
+async def test_a_get_failing_on_a_new_connection_is_not_sent_again() -> None:
+    transport = PooledTransport(limits(2))
+    async with HangingUpServer(answered=0) as server, \
+            httpx.AsyncClient(transport=transport, base_url=server.base_url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/a")
+        assert server.requests == [b"GET"]

@@ -154,12 +154,15 @@ class ApimartClient:
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.deadline = deadline
         self.max_connections = max_connections
-        # Keep idle connections for 30 s (httpx: 5 s): at a 4 s cadence a 5 s expiry
-        # closes and reopens pool connections in bursts.
+        # Keep idle connections for 60 s (httpx: 5 s; Go: 90 s). The pool grows to the peak
+        # number of polls in flight, reached whenever the event loop is held up; with 30 s
+        # the connections only those peaks use closed between them and were opened again.
+        # A server that closes sooner is safe: a GET on a connection it closed is sent
+        # again on a new one (see pool.py).
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
-            keepalive_expiry=30.0,
+            keepalive_expiry=60.0,
         )
         self.http = httpx.AsyncClient(
             transport=transport or build_transport(limits),

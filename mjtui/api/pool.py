@@ -100,8 +100,9 @@ class ConnectionStack:
             raise httpcore.UnsupportedProtocol(f"unsupported URL scheme {request.url.scheme!r}")
         await self._acquire_slot(request.extensions.get("timeout", {}).get("pool"))
         try:
+            fresh = False
             while True:
-                connection = await self._connection_for(request.url.origin)
+                connection, reused = await self._connection_for(request.url.origin, fresh)
                 self._busy += 1
                 try:
                     response = await connection.handle_async_request(request)
@@ -110,9 +111,12 @@ class ConnectionStack:
                     self._busy -= 1
                     await connection.aclose()
                     continue
-                except BaseException:
+                except BaseException as exc:
                     self._busy -= 1
                     await connection.aclose()
+                    if reused and _may_resend(request, exc):
+                        fresh = True  # once more, on a new connection
+                        continue
                     raise
                 stream = _Releasing(response.stream, self, connection)  # type: ignore[arg-type]
                 return httpcore.Response(status=response.status, headers=response.headers,
@@ -128,13 +132,16 @@ class ConnectionStack:
         except TimeoutError:
             raise httpcore.PoolTimeout("no free connection in the pool in time") from None
 
-    async def _connection_for(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
-        for index in range(len(self._idle) - 1, -1, -1):
+    async def _connection_for(self, origin: httpcore.Origin,
+                              fresh: bool) -> tuple[httpcore.AsyncHTTPConnection, bool]:
+        """A connection to `origin` and whether it served before: the newest idle one
+        (unless `fresh`), else a new one."""
+        for index in range(-1 if fresh else len(self._idle) - 1, -1, -1):
             connection = self._idle[index]
             if connection.can_handle_request(origin):
                 del self._idle[index]
                 if connection.is_available() and not connection.has_expired():
-                    return connection
+                    return connection, True
                 await connection.aclose()
                 break  # the older ones for this origin have waited longer still: start afresh
         if self._idle and self._busy + len(self._idle) >= self._max_connections:
@@ -142,7 +149,7 @@ class ConnectionStack:
         self.connections_opened += 1
         return httpcore.AsyncHTTPConnection(
             origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry
-        )
+        ), False
 
     async def _release(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._busy -= 1
@@ -160,6 +167,18 @@ class ConnectionStack:
         self._closed = True
         while self._idle:
             await self._idle.pop().aclose()
+
+
+# A server may close a keep-alive connection just as a request goes out on it (its idle
+# timeout, a restart): the request then fails before any answer. A request that changes
+# nothing is sent once more on a new connection, as browsers and Go's net/http do; anything
+# else (a billed POST) is never sent twice.
+_RESENDABLE_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS"})
+_STALE_CONNECTION_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+
+
+def _may_resend(request: httpcore.Request, error: BaseException) -> bool:
+    return request.method in _RESENDABLE_METHODS and isinstance(error, _STALE_CONNECTION_ERRORS)
 
 
 class _Releasing:
