@@ -218,6 +218,10 @@ async def test_filter_by_prompt_id_label_and_status_and_escape_clears(tmp_path: 
         await pilot.pause()
         assert box.value == "" and len(row_ids(app)) == len(env.demo)
 
+        await pilot.press("slash", "enter")  # enter on an empty box puts it away
+        await pilot.pause()
+        assert not box.display and app.dashboard.table.has_focus
+
 
 async def test_sort_cycles_with_a_notice(tmp_path: Path) -> None:
     env = make_env(tmp_path)

@@ -273,5 +273,6 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self.rebuild()
 
     @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = bool(event.value)  # an empty filter puts the box away
         self.table.focus()
