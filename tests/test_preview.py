@@ -374,6 +374,29 @@ async def test_unicode_and_clear(cdn_loader: tuple[ImageLoader, Any]) -> None:
         assert "no images for this task" in screen_text(app)
 
 
+async def test_clearing_again_with_the_same_message_touches_nothing(
+        cdn_loader: tuple[ImageLoader, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    app = PreviewApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        preview = app.query_one(ImagePreview)
+        shown: list[str] = []
+        original = PreviewSlot.show_message
+        monkeypatch.setattr(PreviewSlot, "show_message",
+                            lambda slot, text: (shown.append(text), original(slot, text)))
+        preview.clear("no images")
+        slots = len(shown)
+        assert slots == len(app.query(PreviewSlot))
+        preview.clear("no images")  # the cursor moved to another task without images
+        assert len(shown) == slots
+        preview.clear("nothing selected")
+        assert shown[slots:] == ["nothing selected"] * slots
+        preview.show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        preview.clear("nothing selected")  # images came in between: cleared again
+        await pilot.pause()
+        assert not ready_images(app) and "nothing selected" in screen_text(app)
+
+
 async def test_previews_off() -> None:
     app = PreviewApp(None, protocol="none")
     async with app.run_test(size=(100, 40)) as pilot:

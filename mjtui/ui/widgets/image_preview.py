@@ -98,6 +98,7 @@ class ImagePreview(Widget):
             raise ValueError(f"unknown image protocol {self.protocol!r}")
         self._loader = loader
         self._request: _Request | None = None
+        self._cleared_with: str | None = None  # the message clear() left, until new images
         self._resize_timer: Timer | None = None
         self._loaded_size = Size(0, 0)
         self._geometry = ((10, 20), (10, 20))
@@ -133,7 +134,7 @@ class ImagePreview(Widget):
         """Show a task's images; the same request again is a no-op (no flicker, no reload)."""
         request = _Request(key, tuple(url for url in urls if url), mode, tile)
         if request != self._request:
-            self._request = request
+            self._request, self._cleared_with = request, None
             self.set_class(mode == "tiles", "-tiles")
             self._reload()
 
@@ -143,7 +144,9 @@ class ImagePreview(Widget):
 
     def clear(self, message: str = "") -> None:
         """Show no image, only `message` (a task without images, nothing selected)."""
-        self._request = None
+        if self._request is None and self._cleared_with == message:
+            return  # showing just that already: the cursor moves over tasks without images
+        self._request, self._cleared_with = None, message
         self.remove_class("-tiles")
         self.workers.cancel_group(self, "preview")
         for slot in self.query(PreviewSlot):
