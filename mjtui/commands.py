@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from mjtui import actions
-from mjtui.api.client import ApimartClient, ImagineRequest, validate_task_id
+from mjtui.api.addresses import validate_task_id
+from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE

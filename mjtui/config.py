@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-from mjtui.api.client import is_loopback_host
+from mjtui.api.addresses import is_loopback_host
 from mjtui.paths import config_file, default_download_dir
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from mjtui.api.client import is_fetchable_url
+from mjtui.api.addresses import is_fetchable_url
 from mjtui.images import ImageError, ImageLoader, unlink_quietly
 
 _FORMAT_SUFFIX = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}

@@ -24,7 +24,8 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from mjtui import paths
-from mjtui.api.client import ApimartClient, is_fetchable_url
+from mjtui.api.addresses import is_fetchable_url
+from mjtui.api.client import ApimartClient
 from mjtui.api.errors import ApimartError, BadResponse
 
 DEFAULT_MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024

@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from mjtui.api.client import validate_task_id
+from mjtui.api.addresses import validate_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_USAGE

@@ -15,16 +15,18 @@ import pytest
 
 from mjtui import __version__
 from mjtui.actions import Submission
+from mjtui.api.addresses import (
+    MAX_TASK_ID_CHARS,
+    check_base_url,
+    is_fetchable_url,
+    validate_task_id,
+)
 from mjtui.api.client import (
     MAX_JSON_BYTES,
-    MAX_TASK_ID_CHARS,
     OUTCOME_UNKNOWN,
     USER_AGENT,
     ApimartClient,
     ImagineRequest,
-    check_base_url,
-    is_fetchable_url,
-    validate_task_id,
 )
 from mjtui.api.errors import (
     ApimartError,

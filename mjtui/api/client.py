@@ -9,10 +9,7 @@ answer becomes `OutcomeUnknown` and is never resent.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
-import zlib
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Self
 from urllib.parse import quote, urlsplit
@@ -21,6 +18,8 @@ import httpx
 
 from mjtui import __version__
 from mjtui.actions import Submission
+from mjtui.api.addresses import check_base_url, is_fetchable_url, validate_task_id
+from mjtui.api.body import ACCEPT_ENCODING, read_capped
 from mjtui.api.errors import (
     ApimartError,
     BadResponse,
@@ -37,68 +36,12 @@ from mjtui.api.pool import build_transport
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
 USER_AGENT = f"mjtui/{__version__}"
-MAX_TASK_ID_CHARS = 128
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 # A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
 DEFAULT_DEADLINE = 60.0
 OUTCOME_UNKNOWN = "outcome unknown, check before retrying"
 GATEWAY_STATUSES = (502, 503, 504)
-# Only encodings `_read_capped` inflates piece by piece (httpx would inflate a read at once).
-ACCEPT_ENCODING = "gzip, deflate"
-INFLATE_STEP = 64 * 1024  # most bytes one compressed piece may inflate to before the cap check
-
-
-def validate_task_id(task_id: str) -> str:
-    """Return the ID if it is safe to put in a URL path, else raise InvalidTaskId with why."""
-    if not isinstance(task_id, str) or not task_id:
-        raise InvalidTaskId("task ID is empty")
-    if len(task_id) > MAX_TASK_ID_CHARS:
-        raise InvalidTaskId(f"task ID is {len(task_id)} characters long (at most {MAX_TASK_ID_CHARS})")
-    if task_id in (".", ".."):
-        raise InvalidTaskId(f"task ID {task_id!r} is not an ID")
-    for char in task_id:
-        if char in "/\\":
-            raise InvalidTaskId(f"task ID {task_id!r} contains {char!r}")
-        if char.isspace():
-            raise InvalidTaskId(f"task ID {task_id!r} contains whitespace")
-        if ord(char) < 32 or 127 <= ord(char) < 160:
-            raise InvalidTaskId(f"task ID {task_id!r} contains a control character")
-    return task_id
-
-
-def is_loopback_host(host: str) -> bool:
-    """localhost, 127.0.0.0/8, ::1 and IPv4-mapped loopback: where plain http is safe."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
-
-
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; refuses what would leak the token."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureBaseUrl(f"base URL {url!r} must be an http(s) URL with a host")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise InsecureBaseUrl(
-            f"plain http:// to {parts.hostname} would send your API key in clear; "
-            "use https:// or a loopback address"
-        )
-    return url.strip().rstrip("/")
-
-
-def is_fetchable_url(url: str) -> bool:
-    """Only http(s) URLs are ever fetched or opened (never file:, data:, javascript:...)."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. "http://[oops/x.png": not a URL we can fetch
-        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +284,7 @@ class ApimartClient:
                     request, stream=True, follow_redirects=not headers
                 )
                 try:
-                    raw = await _read_capped(response, max_bytes)
+                    raw = await read_capped(response, max_bytes)
                 finally:
                     await response.aclose()
         except ApimartError:
@@ -360,82 +303,6 @@ class ApimartClient:
                 ) from None
             raise NetworkError(f"connection to {_host(url)} broke: {_reason(exc)}") from None
         return response.status_code, response.headers, raw
-
-
-async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise BadResponse(
-            f"response of {int(declared)} bytes is over the {max_bytes}-byte limit",
-            http_status=response.status_code,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in _body_pieces(response):
-        size += len(chunk)
-        if size > max_bytes:
-            raise BadResponse(
-                f"response is over the {max_bytes}-byte limit", http_status=response.status_code
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _body_pieces(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The decoded body in bounded pieces. httpx inflates each network read in one go (a few
-    KB of gzip bomb become gigabytes), so raw bytes are inflated here, INFLATE_STEP at a time."""
-    if response.is_stream_consumed:  # built in memory (httpx.MockTransport): already decoded
-        yield response.content
-        return
-    inflater = _Inflater.for_encoding(response.headers.get("content-encoding", ""))
-    async for raw in response.aiter_raw():
-        if inflater is None:
-            yield raw
-        else:
-            for piece in inflater.feed(raw):
-                yield piece
-
-
-class _Inflater:
-    """gzip/deflate, inflated at most INFLATE_STEP bytes at a time."""
-
-    def __init__(self, wbits: int) -> None:
-        self._wbits = wbits
-        self._zlib = zlib.decompressobj(wbits)
-        self._started = False
-
-    @classmethod
-    def for_encoding(cls, header: str) -> _Inflater | None:
-        encoding = header.strip().lower()
-        if encoding in ("", "identity"):
-            return None
-        if encoding in ("gzip", "x-gzip"):
-            return cls(16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            return cls(zlib.MAX_WBITS)
-        raise BadResponse(f"the API answered an unsupported content encoding {header[:40]!r}")
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        """Inflate `data` (and output still pending) in pieces of at most INFLATE_STEP."""
-        try:
-            while True:
-                try:
-                    piece = self._zlib.decompress(data, INFLATE_STEP)
-                except zlib.error:
-                    if self._started or self._wbits != zlib.MAX_WBITS:
-                        raise
-                    # Some servers send "deflate" without the zlib header (httpx allows it).
-                    self._wbits = -zlib.MAX_WBITS
-                    self._zlib = zlib.decompressobj(self._wbits)
-                    continue
-                self._started = True
-                data = self._zlib.unconsumed_tail
-                if piece:
-                    yield piece
-                if not data and len(piece) < INFLATE_STEP:
-                    return
-        except zlib.error as exc:
-            raise BadResponse(f"the API answered a corrupt compressed body: {exc}") from None
 
 
 def _host(url: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.widget import Widget
 
-from mjtui.api.client import is_fetchable_url
+from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
 from mjtui.paths import default_download_dir
 from mjtui.session import TrackedTask

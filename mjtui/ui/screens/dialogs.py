@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from mjtui.api.client import validate_task_id
+from mjtui.api.addresses import validate_task_id
 from mjtui.api.errors import InvalidTaskId
 from mjtui.text import printable
 

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from mjtui.api.client import is_fetchable_url
+from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
 from mjtui.ui.screens.dialogs import help_line, literal, single_line, title_bar
 from mjtui.ui.screens.imagine import SubmitOutcome, SubmittingDialog, field
