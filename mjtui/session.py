@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mjtui.api.models import Status, Task
 from mjtui.paths import sessions_dir
@@ -237,12 +237,13 @@ def resolve_session_path(name_or_path: str | None) -> Path:
 def load_session(path: Path | str) -> Session:
     """Read a session file. A missing file gives an empty session (written only once
     something changes); a file we cannot read raises SessionError and is left alone."""
-    from mjtui import session_file as sf  # the file format imports this module's types
+    from mjtui import atomic_files  # both import this module's types
+    from mjtui import session_file as sf
 
     session = Session(Path(path))
     with session._lock:
         try:
-            raw = sf.read_file(session.path)
+            raw = atomic_files.read_file(session.path)
         except FileNotFoundError:
             return session
         doc = sf.decode(raw, session.path)
@@ -250,22 +251,20 @@ def load_session(path: Path | str) -> Session:
         session.tasks.update((t.id, t) for t in doc.tasks)
         session.warnings.extend(doc.warnings)
         session._unkept = raw if doc.lossy else None
-        session._mark_synced(sf.digest(raw), set(session.tasks), session.revision)
+        session._mark_synced(atomic_files.digest(raw), set(session.tasks), session.revision)
     return session
 
 
 def save_session(session: Session) -> bool:
     """Write the session if it changed (False if not). Merges other processes' saves first;
     raises SessionError, leaving the file untouched, if the file on disk is unreadable."""
-    from mjtui import session_file as sf
-
     with session._save_lock:
         with session._lock:
             if not session.dirty:
                 return False
         target = Path(os.path.realpath(session.path))  # keep a symlinked session a symlink
         try:
-            written, ids, revision = _write(session, target, sf)
+            written, ids, revision = _write(session, target)
         except OSError as exc:
             raise SessionError(
                 f"cannot save session file {target}: {exc.strerror or exc}", path=target
@@ -275,19 +274,22 @@ def save_session(session: Session) -> bool:
     return True
 
 
-def _write(session: Session, target: Path, sf: Any) -> tuple[bytes, set[str], int]:
+def _write(session: Session, target: Path) -> tuple[bytes, set[str], int]:
     """Under the file lock: merge what is on disk now, keep a backup if entries would be
     lost, write. Returns the digest written, and the task IDs and revision it holds."""
-    sf.make_dirs(target.parent)
-    with sf.file_lock(target):
-        sf.remove_stale_temps(target)
+    from mjtui import atomic_files
+    from mjtui import session_file as sf
+
+    atomic_files.make_dirs(target.parent)
+    with atomic_files.file_lock(target):
+        atomic_files.remove_stale_temps(target)
         try:
-            raw: bytes | None = sf.read_file(target)
+            raw: bytes | None = atomic_files.read_file(target)
         except FileNotFoundError:
             raw = None  # deleted meanwhile, or never written: nothing to merge
         # Only a saver touches the digest and the fragments, and saves take turns.
         theirs = None
-        if raw is not None and sf.digest(raw) != session._disk_digest:
+        if raw is not None and atomic_files.digest(raw) != session._disk_digest:
             theirs = sf.decode(raw, target)  # another process saved; unreadable: SessionError
         with session._lock:
             if theirs is not None:
@@ -304,11 +306,11 @@ def _write(session: Session, target: Path, sf: Any) -> tuple[bytes, set[str], in
                     f"the previous file is kept as {backup}"
                 )
         if unkept is not None:
-            sf.atomic_write(backup, unkept)
+            atomic_files.atomic_write(backup, unkept)
         data, session._fragments = sf.encode(view, tasks, session._fragments)
-        sf.atomic_write(target, data)
+        atomic_files.atomic_write(target, data)
         session._unkept = None
-        return sf.digest(data), {tracked.id for tracked in tasks}, revision
+        return atomic_files.digest(data), {tracked.id for tracked in tasks}, revision
 
 
 def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> TrackedTask:

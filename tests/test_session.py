@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mjtui import session_file
+from mjtui import atomic_files, session_file
 from mjtui.api.models import Button, Status, Task
 from mjtui.session import (
     Session,
@@ -288,7 +288,7 @@ def test_interrupted_save_leaves_original_intact(
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt if victim == "keyboard" else OSError(28, "No space left")
 
-    monkeypatch.setattr(session_file.os, "fsync" if victim == "fsync" else "replace", boom)
+    monkeypatch.setattr(atomic_files.os, "fsync" if victim == "fsync" else "replace", boom)
     with pytest.raises(KeyboardInterrupt if victim == "keyboard" else SessionError):
         save_session(session)
     monkeypatch.undo()
@@ -496,14 +496,14 @@ def _save_paused_at_write(session: Session, monkeypatch: pytest.MonkeyPatch):
     import threading
 
     writing, resume = threading.Event(), threading.Event()
-    real_write = session_file.atomic_write
+    real_write = atomic_files.atomic_write
 
     def slow_write(target: Path, data: bytes) -> None:
         writing.set()
         assert resume.wait(5)
         real_write(target, data)
 
-    monkeypatch.setattr(session_file, "atomic_write", slow_write)
+    monkeypatch.setattr(atomic_files, "atomic_write", slow_write)
     saver = threading.Thread(target=save_session, args=(session,))
     saver.start()
     assert writing.wait(5)
@@ -596,7 +596,7 @@ def test_save_gives_up_when_another_process_holds_the_lock(
     save_session(session)
     original = path.read_bytes()
     session.add(tracked(2))
-    monkeypatch.setattr(session_file, "LOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr(atomic_files, "LOCK_TIMEOUT", 0.05)
     with open(tmp_path / "s.toml.lock", "w") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)
         with pytest.raises(SessionError, match="being saved by another process"):
