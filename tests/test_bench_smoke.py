@@ -1,7 +1,8 @@
 """The scale benchmark still runs: a 50-task version of every measurement, a few seconds each.
 
-Nothing here is timed (the figures mean little on a shared CI machine); the test only keeps
-`bench/bench_scale.py` and `bench/fake_for_bench.py` from rotting as the app changes.
+Nothing here is timed (the figures mean little on a shared CI machine); the tests only keep
+`bench/bench_scale.py`, `bench/bench_soak.py` and `bench/fake_for_bench.py` from rotting as
+the app changes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
 import bench_scale
+import bench_soak
 import fake_for_bench
 
 
@@ -43,3 +45,13 @@ def test_scale_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> 
     table = capsys.readouterr().out
     for target in ("0.95-1.05x", "<= 1.5x", "p95 < 50 ms", "< 200 MB"):
         assert target in table
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_soak_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    bench_soak.main(["--tasks", "20", "--minutes", "0.01", "--pause", "0.2"])  # one round of keys
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["minute", "RSS", "MB"]
+    report = lines[1].split()
+    assert float(report[1]) > 0 and int(report[6]) > 0  # RSS, frames drawn
+    assert lines[-1].startswith("peak RSS")
