@@ -42,13 +42,16 @@ def _restore(fake: FakeApimart, path: Path) -> bool:
 
 
 def prepare_demo(fake: FakeApimart, session: Session) -> None:
-    """Restore the demo's jobs, or seed fresh ones and track them in the session."""
+    """Restore the demo's jobs, or seed fresh ones, track them in the session and save them
+    at once: the session is saved while the app runs, so a demo that is killed (its terminal
+    closed) must find its jobs again, not come back with them all expired beside new ones."""
     if _restore(fake, demo_state_path(session)):
         return
     for job in seed_demo_jobs(fake):
         task = Task(id=job.id, status=Status.UNKNOWN, prompt=job.prompt)
         session.add(TrackedTask(task=task, label=job.label, parent_id=job.parent_id or "",
                                 origin=job.action.lower()))
+    save_demo_state(fake, session)
 
 
 def save_demo_state(fake: FakeApimart, session: Session) -> None:

@@ -571,6 +571,24 @@ def test_demo_status_lists_the_seeded_jobs(capsys, isolated_dirs) -> None:
     assert demo.exists() and not session_file().exists()
 
 
+def test_a_demo_killed_while_running_comes_back_with_the_same_jobs(tmp_path: Path) -> None:
+    # The dashboard saves the session while it runs. A demo killed then (its terminal
+    # closed, so no clean exit) came back with its jobs expired beside seven new ones.
+    from mjtui.demo import prepare_demo
+    from mjtui.fake import FakeApimart
+    from mjtui.fake.demo import DEMO_TOKEN
+    from mjtui.session import load_session, save_session
+
+    path = tmp_path / "demo.toml"
+    first = load_session(path)
+    prepare_demo(FakeApimart(tokens={DEMO_TOKEN}), first)
+    save_session(first)  # an autosave; then the process is killed
+    fake = FakeApimart(tokens={DEMO_TOKEN})
+    again = load_session(path)
+    prepare_demo(fake, again)
+    assert len(again) == 7 and set(again.tasks) <= set(fake.store.jobs)
+
+
 # -- subprocesses: no TTY, exit codes, no Textual ----------------------------------------
 
 
