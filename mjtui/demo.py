@@ -8,11 +8,10 @@ next `--demo` run: quitting and reopening the demo shows the same jobs, still al
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from mjtui import atomic_files
 from mjtui.api.models import Status, Task
 from mjtui.fake import FakeApimart
 from mjtui.fake.demo import seed_demo_jobs
@@ -59,10 +58,7 @@ def save_demo_state(fake: FakeApimart, session: Session) -> None:
     path = demo_state_path(session)
     payload = {"version": STATE_VERSION, "jobs": [asdict(j) for j in fake.store.jobs.values()]}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
-                                         encoding="utf-8", suffix=".tmp") as handle:
-            json.dump(payload, handle)
-        os.replace(handle.name, path)
+        atomic_files.make_dirs(path.parent)
+        atomic_files.atomic_write(path, json.dumps(payload).encode())
     except OSError:
         pass

@@ -136,14 +136,15 @@ class ConnectionStack:
                               fresh: bool) -> tuple[httpcore.AsyncHTTPConnection, bool]:
         """A connection to `origin` and whether it served before: the newest idle one
         (unless `fresh`), else a new one."""
-        for index in range(-1 if fresh else len(self._idle) - 1, -1, -1):
-            connection = self._idle[index]
-            if connection.can_handle_request(origin):
-                del self._idle[index]
-                if connection.is_available() and not connection.has_expired():
-                    return connection, True
-                await connection.aclose()
-                break  # the older ones for this origin have waited longer still: start afresh
+        if not fresh:
+            for index in range(len(self._idle) - 1, -1, -1):
+                connection = self._idle[index]
+                if connection.can_handle_request(origin):
+                    del self._idle[index]
+                    if connection.is_available() and not connection.has_expired():
+                        return connection, True
+                    await connection.aclose()
+                    break  # the older ones for this origin have waited longer: start afresh
         if self._idle and self._busy + len(self._idle) >= self._max_connections:
             await self._idle.popleft().aclose()  # make room: the longest idle goes
         self.connections_opened += 1
