@@ -30,6 +30,7 @@ from ui_fixtures import (
 )
 
 from mjtui.session import load_session
+from mjtui.ui.bindings import DASHBOARD_BINDINGS
 from mjtui.ui.screens.diagnostics import DiagnosticsScreen
 from mjtui.ui.screens.dialogs import AddTasksDialog, ConfirmDialog, LabelDialog
 from mjtui.ui.screens.help import HelpScreen
@@ -381,3 +382,39 @@ async def test_palette_opens_diagnostics_and_lineage(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.dashboard and selected_id(app) == single
+
+
+# -- every key on an empty or fully filtered table ---------------------------------------
+
+_EVERY_KEY = [k for b in DASHBOARD_BINDINGS for k in b.key.split(",") if k not in ("q", "escape")]
+_EVERY_KEY += ["up", "down", "pageup", "pagedown", "home", "end", "enter", "left", "right"]
+
+
+async def test_every_key_is_safe_on_an_empty_and_a_fully_filtered_table(tmp_path: Path) -> None:
+    """Issue 11: `/ zzzz enter down up` crashed (RowHighlighted with no row key) and the
+    process exited 0. No key may crash, post a job or lose the filter on a table with no rows."""
+    env = make_env(tmp_path, demo=True)
+    for session in (env.session(), demo_session(env)):
+        app = make_app(env, session)
+        async with app.run_test(size=SIZE) as pilot:
+            await poll(app, pilot)
+            if len(session):
+                await pilot.press("slash", *"zzzz", "enter", "down", "up")
+            box = app.dashboard.query_one("#filter", Input)
+            for key in _EVERY_KEY:
+                await pilot.press(key)
+                await pilot.pause()
+                for _ in range(3):  # a dialog or help opened: close it
+                    if app.screen is app.dashboard:
+                        break
+                    await pilot.press("escape")
+                    await pilot.pause()
+                assert app.screen is app.dashboard
+                if len(session) and box.value != "zzzz":  # `/` focused the box: typed into it
+                    box.value = "zzzz"
+                    await pilot.pause()
+                app.dashboard.table.focus()
+            assert app.return_code is None and app.is_running
+            assert not env.posts()
+            if len(session):
+                assert app.session.view.filter == "zzzz"

@@ -192,7 +192,9 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         # Usually a no-op: the cursor watcher got there first. Not when the highlight came
         # without a cursor move (the first row added to an empty table).
         self._follow_cursor()
-        if event.row_key.value and self.mjtui.session.set_view(selected=str(event.row_key.value)):
+        # An empty (or fully filtered) table highlights "no row": row_key is None then.
+        task_id = event.row_key.value if event.row_key is not None else None
+        if task_id and self.mjtui.session.set_view(selected=str(task_id)):
             self.mjtui.schedule_save()
 
     def on_task_changed(self, message: TaskChanged) -> None:
