@@ -1,0 +1,568 @@
+"""Run `mjtui --demo --images auto` in real terminals under Xvfb and judge the preview pane.
+
+    .venv/bin/python scripts/real_terminals.py [--json] [--only NAME ...] [--out DIR]
+
+For each terminal (xterm -ti vt340: Sixel; xterm -tn xterm-256color: no graphics; kitty) it
+1. asks the terminal what it is (`scripts/rt_query.py` in a window of its own: DA1, DA2,
+   XTVERSION, the Kitty graphics query, cell size, ...; exact answers and timing, see --json);
+2. starts the demo with fresh MJTUI_DATA_DIR / MJTUI_CACHE_DIR / MJTUI_CONFIG_DIR, through
+   `scripts/rt_relay.py` (a pty hop that records the bytes: which protocol the app really
+   used, how the terminal answered its probes);
+3. waits for the dashboard, presses Up (one key per event) until the first row, the demo's
+   finished lighthouse grid, is selected, and takes screenshots (`import -window`) until the
+   toasts of the start are gone (--settle seconds);
+4. judges the preview pane (bottom right, computed from the window's cell grid and the
+   dashboard's layout) by its pixels: picture / blank / tofu / no-picture, and saves the
+   last screenshot, scaled down, as `<out>/<terminal>.png`.
+
+Verdicts (see `judge`): "picture" (many colours, not a repeated glyph; "pixels" or "cells"
+says whether it is at pixel or at half-cell resolution), "blank" (the pane is almost one
+colour), "tofu" (a few colours repeating at the cell period: a block of identical glyph
+boxes, e.g. Kitty placeholders in a kitty without placeholder support), "no-picture"
+(something else: a message, garbage).
+
+Exit status: 0 when every terminal that ran shows a picture (terminals skipped for a missing
+package do not count: their reason is printed, e.g. "kitty: skipped, not installed");
+1 when a terminal that ran shows anything else, or the app never drew; 3 when Xvfb is
+installed but does not start. Every wait is bounded; every process started here is killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
+DEFAULT_OUT = ROOT / "screenshots" / "real-terminals"
+COLS, ROWS = 120, 40
+KEY_DELAY_MS = 120  # between key events: one key per read, as a person types
+SAVED_WIDTH = 760  # saved screenshots are scaled down to this width (the judge sees full size)
+
+# Variables of the environment this runs in that would tell the app about another terminal.
+_FOREIGN_ENV = ("COLORTERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "TMUX", "TMUX_PANE",
+                "KITTY_WINDOW_ID", "KITTY_PID", "KITTY_INSTALLATION_DIR", "KITTY_PUBLIC_KEY",
+                "WINDOWID", "XTERM_VERSION", "XTERM_SHELL", "XTERM_LOCALE", "VTE_VERSION",
+                "TEXTUAL_CELL_WIDTH", "TEXTUAL_CELL_HEIGHT", "MJTUI_IMAGES", "STY",
+                "SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT", "APIMART_API_KEY", "APIMART_BASE_URL")
+
+
+@dataclass(frozen=True)
+class Terminal:
+    name: str  # also the screenshot's file name
+    title: str
+    program: str  # the package's binary
+    package: str  # the Debian package that brings it
+    expect: str  # the protocol the app should choose on --images auto
+
+    def argv(self, klass: str, command: list[str]) -> list[str]:
+        if self.program == "kitty":
+            return ["kitty", "--config", "NONE", "--class", klass,
+                    "-o", "linux_display_server=x11", "-o", "remember_window_size=no",
+                    "-o", f"initial_window_width={COLS}c", "-o", f"initial_window_height={ROWS}c",
+                    "-o", "window_padding_width=0", "-o", "confirm_os_window_close=0",
+                    *command]
+        extra = (["-ti", "vt340", "-xrm", "XTerm*decTerminalID: vt340",
+                  "-xrm", "XTerm*numColorRegisters: 256"]
+                 if self.name == "xterm-vt340" else ["-tn", "xterm-256color"])
+        return ["xterm", *extra, "-name", klass, "-geometry", f"{COLS}x{ROWS}",
+                "-xrm", "XTerm*allowTitleOps: false", "-e", *command]
+
+    def env(self) -> dict[str, str]:
+        # kitty draws with OpenGL: Xvfb has no GPU, mesa's software renderer does it.
+        return {"LIBGL_ALWAYS_SOFTWARE": "1"} if self.program == "kitty" else {}
+
+    def version(self) -> str:
+        try:
+            flag = "-version" if self.program == "xterm" else "--version"
+            done = subprocess.run([self.program, flag], capture_output=True, text=True,
+                                  timeout=10, check=False)
+            return (done.stdout or done.stderr).strip().splitlines()[0]
+        except (OSError, subprocess.SubprocessError, IndexError):
+            return "unknown"
+
+
+TERMINALS = [
+    Terminal("xterm-vt340", "xterm -ti vt340 (Sixel)", "xterm", "xterm", "sixel"),
+    Terminal("xterm-256color", "xterm -tn xterm-256color", "xterm", "xterm", "halfcell"),
+    Terminal("kitty", "kitty", "kitty", "kitty", "halfcell"),
+]
+COMMON_TOOLS = [("Xvfb", "xvfb"), ("import", "imagemagick"), ("xdotool", "xdotool")]
+
+
+@dataclass
+class Result:
+    terminal: str
+    title: str
+    version: str = ""
+    status: str = "skipped"  # "ran" | "skipped" | "error"
+    reason: str = ""
+    protocol: str = ""  # what the app sent, read from the bytes on the wire
+    expected_protocol: str = ""
+    verdict: str = ""
+    detail: str = ""
+    seconds_to_picture: float | None = None
+    screenshot: str = ""
+    app_exit: int | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+    wire: dict[str, object] = field(default_factory=dict)
+    query: dict[str, object] = field(default_factory=dict)
+    app_probe: list[dict[str, object]] = field(default_factory=list)
+
+
+# -- the judge -------------------------------------------------------------------------------
+
+
+def preview_region(width: int, height: int, cols: int = COLS, rows: int = ROWS,
+                   ) -> tuple[tuple[int, int, int, int], tuple[int, int]]:
+    """The preview pane's pixel box (x0, y0, x1, y1) in a window of `cols` x `rows` cells,
+    and the cell size. Layout (dashboard.tcss): status line, table, then `#bottom` (45 % of
+    the rows between status line and footer, a border on top) split in two equal halves,
+    the detail pane left and the preview right; the footer is the last row. One cell of
+    margin is left on every side so that a rounding difference never puts text in the box."""
+    cell_w, cell_h = width // cols, height // rows
+    off_x, off_y = (width - cols * cell_w) // 2, (height - rows * cell_h) // 2
+    main_rows = rows - 2
+    bottom_rows = round(main_rows * 0.45)
+    top_row = rows - 1 - bottom_rows + 1  # below the border
+    c0, c1 = cols // 2 + 1, cols - 1
+    r0, r1 = top_row + 1, rows - 2
+    box = (off_x + c0 * cell_w, off_y + r0 * cell_h, off_x + c1 * cell_w, off_y + r1 * cell_h)
+    return box, (cell_w, cell_h)
+
+
+def region_stats(pixels: np.ndarray, cell: tuple[int, int]) -> dict[str, float]:
+    """Numbers the verdict is made of, for one RGB region (H, W, 3)."""
+    region = pixels.astype(np.int32)
+    total = region.shape[0] * region.shape[1]
+    quant = region >> 3  # 5 bits a channel
+    codes = (quant[..., 0] << 10) | (quant[..., 1] << 5) | quant[..., 2]
+    counts = np.bincount(codes.ravel(), minlength=1 << 15)
+    floor = max(3, int(total * 0.0002))
+    cell_w, cell_h = cell
+
+    def shifted_diff(dx: int, dy: int) -> float:
+        if dx >= region.shape[1] or dy >= region.shape[0]:
+            return 0.0
+        a = region[dy:, dx:]
+        b = region[: region.shape[0] - dy, : region.shape[1] - dx]
+        return float(np.abs(a - b).mean())
+
+    # Where colour changes across: a half-cell picture changes only on cell borders.
+    changes = (region[:, 1:] != region[:, :-1]).any(axis=2).sum(axis=0)  # per column gap
+    on_border = changes[cell_w - 1 :: cell_w].sum() if len(changes) >= cell_w else 0
+    border_share = float(on_border) / max(1, int(changes.sum()))
+    return {
+        "colours": int((counts >= floor).sum()),
+        "dominant_share": round(float(counts.max()) / total, 3),
+        "std": round(float(region.std()), 1),
+        "neighbour_diff": round(shifted_diff(1, 0), 2),
+        "cell_period_diff_x": round(shifted_diff(cell_w, 0), 2),
+        "cell_period_diff_y": round(shifted_diff(0, cell_h), 2),
+        "half_cell_diff_y": round(shifted_diff(0, max(1, cell_h // 2)), 2),
+        "changes_on_cell_borders": round(border_share, 3),
+    }
+
+
+def judge(stats: dict[str, float]) -> tuple[str, str]:
+    """(verdict, detail) from `region_stats`.
+
+    - blank: one colour covers nearly the whole pane, or it hardly varies;
+    - tofu: a few colours, and the pane looks the same moved by one cell, across and down:
+      the same glyph repeated in every cell (an image would change from cell to cell);
+    - picture: many colours and not repeating; "cells" when the colour changes across almost
+      only on cell borders (half-cell blocks: one colour per half cell), else "pixels";
+    - no-picture: anything else (a message, a few stray glyphs, garbage)."""
+    if stats["dominant_share"] >= 0.93 or stats["std"] < 6:
+        return "blank", f"{stats['dominant_share']:.0%} of the pane is one colour"
+    periodic = (stats["cell_period_diff_x"] <= 0.25 * stats["neighbour_diff"] + 1.0
+                and stats["cell_period_diff_y"] <= 0.25 * stats["neighbour_diff"] + 1.0)
+    if stats["colours"] <= 40 and periodic:
+        return "tofu", f"{stats['colours']} colours repeating every cell"
+    if stats["colours"] >= 64 and not periodic:
+        resolution = "cells" if stats["changes_on_cell_borders"] >= 0.8 else "pixels"
+        return "picture", f"{stats['colours']} colours, at {resolution} resolution"
+    return "no-picture", f"{stats['colours']} colours, std {stats['std']}"
+
+
+def judge_file(path: Path) -> tuple[str, str, dict[str, float]]:
+    with Image.open(path) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    box, cell = preview_region(rgb.shape[1], rgb.shape[0])
+    x0, y0, x1, y1 = box
+    stats = region_stats(rgb[y0:y1, x0:x1], cell)
+    verdict, detail = judge(stats)
+    return verdict, detail, stats
+
+
+# -- what the wire says ----------------------------------------------------------------------
+
+
+def wire_facts(raw: bytes) -> dict[str, object]:
+    """Which image protocol the app used, from the bytes it wrote to the terminal."""
+    tgp = re.findall(rb"\x1b_G([^;\x1b]*)", raw)
+    transmits = [c for c in tgp if re.search(rb"(^|,)a=[Tt](,|$)", c)]
+    queries = [c for c in tgp if re.search(rb"(^|,)a=q(,|$)", c)]
+    deletes = [c for c in tgp if re.search(rb"(^|,)a=d(,|$)", c)]
+    placeholders = raw.count("\U0010eeee".encode())
+    sixels = len(re.findall(rb"\x1bP[0-9;]*q", raw))
+    half_blocks = raw.count("▀".encode()) + raw.count("▄".encode())
+    if transmits or placeholders:
+        protocol = "tgp"
+    elif sixels:
+        protocol = "sixel"
+    elif half_blocks > 300:
+        protocol = "halfcell"
+    else:
+        protocol = "none seen"
+    return {
+        "protocol": protocol, "bytes": len(raw), "tgp_transmits": len(transmits),
+        "tgp_queries": len(queries), "tgp_deletes": len(deletes),
+        "tgp_placeholder_cells": placeholders, "sixel_images": sixels,
+        "half_block_chars": half_blocks,
+    }
+
+
+def app_probe(events_path: Path, limit_ms: float = 3000) -> list[dict[str, object]]:
+    """The app's first seconds on the wire: its queries (out) and the terminal's answers (in)."""
+    seen: list[dict[str, object]] = []
+    try:
+        lines = events_path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return seen
+    for line in lines:
+        event = json.loads(line)
+        if event["t"] > limit_ms:
+            break
+        text = str(event.get("text", ""))
+        if event["dir"] == "in" or "\x1b[c" in text or "\x1b_G" in text or "\x1b[16t" in text:
+            seen.append({"t_ms": event["t"], "dir": event["dir"], "text": text[:160]})
+    return seen[:12]
+
+
+# -- X and processes -------------------------------------------------------------------------
+
+
+class Display:
+    """Xvfb on a display number it picks itself (-displayfd); killed on close."""
+
+    def __init__(self) -> None:
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1200x24",
+             "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        os.close(write_fd)
+        number = b""
+        deadline = time.monotonic() + 15
+        try:
+            while not number.endswith(b"\n") and time.monotonic() < deadline:
+                if select.select([read_fd], [], [], 0.5)[0]:
+                    piece = os.read(read_fd, 16)
+                    if not piece:
+                        break
+                    number += piece
+        finally:
+            os.close(read_fd)
+        if not number.strip().isdigit():
+            self.close()
+            raise RuntimeError("Xvfb did not start (no display number within 15 s)")
+        self.name = ":" + number.strip().decode()
+
+    def close(self) -> None:
+        stop(self.proc)
+
+
+def stop(proc: subprocess.Popen[bytes] | None, grace: float = 3.0) -> None:
+    """End a process started here and its group (it was started in a session of its own)."""
+    if proc is None or proc.poll() is not None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def x_run(display: str, *argv: str, timeout: float = 10) -> str:
+    env = {**os.environ, "DISPLAY": display}
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
+                              env=env, check=False)
+    except subprocess.TimeoutExpired:
+        return ""
+    return done.stdout.strip()
+
+
+def wait_for(check, timeout: float, step: float = 0.25):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def clean_env(display: str, run_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_ENV}
+    env.update(DISPLAY=display, MJTUI_DATA_DIR=str(run_dir / "data"),
+               MJTUI_CACHE_DIR=str(run_dir / "cache"), MJTUI_CONFIG_DIR=str(run_dir / "config"))
+    return env
+
+
+def launch(display: str, term: Terminal, klass: str, command: list[str], run_dir: Path,
+           app_root: Path | None = None) -> subprocess.Popen[bytes]:
+    env = {**clean_env(display, run_dir), **term.env()}
+    if app_root is not None:  # this checkout's mjtui first, before any installed one
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(app_root), os.environ.get("PYTHONPATH", "")) if p)
+    log = open(run_dir / f"{klass}.terminal.log", "wb")  # noqa: SIM115 - closed by the child
+    try:
+        return subprocess.Popen(term.argv(klass, command), env=env, stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL, cwd=run_dir, start_new_session=True)
+    finally:
+        log.close()
+
+
+def find_window(display: str, klass: str, timeout: float = 20) -> str | None:
+    def look() -> str | None:
+        found = x_run(display, "xdotool", "search", "--classname", klass).split()
+        return found[-1] if found else None
+
+    return wait_for(look, timeout)
+
+
+def screenshot(display: str, window: str, path: Path) -> bool:
+    x_run(display, "import", "-window", window, str(path), timeout=20)
+    return path.exists() and path.stat().st_size > 0
+
+
+def save_small(source: Path, dest: Path) -> None:
+    """Scaled to SAVED_WIDTH and 256 colours: a few hundred KB at most in the repo."""
+    with Image.open(source) as image:
+        image = image.convert("RGB")
+        if image.width > SAVED_WIDTH:
+            height = round(image.height * SAVED_WIDTH / image.width)
+            image = image.resize((SAVED_WIDTH, height), Image.Resampling.LANCZOS)
+        image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        image.save(dest, optimize=True)
+
+
+# -- one terminal ----------------------------------------------------------------------------
+
+
+def query_terminal(display: str, term: Terminal, run_dir: Path) -> dict[str, object]:
+    """Run rt_query.py in a window of its own; its JSON, or {"error": ...}."""
+    out = run_dir / "query.json"
+    proc = launch(display, term, "rtquery", [sys.executable, str(SCRIPTS / "rt_query.py"),
+                                             str(out)], run_dir)
+    try:
+        if not wait_for(out.exists, 30):
+            return {"error": "no answer file within 30 s"}
+        return json.loads(out.read_text(encoding="utf-8"))
+    finally:
+        stop(proc)
+
+
+def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
+                 settle: float, ask: bool, app_root: Path) -> Result:
+    result = Result(term.name, term.title, version=term.version(), status="ran",
+                    expected_protocol=term.expect)
+    if ask:
+        result.query = query_terminal(display, term, run_dir)
+    log = run_dir / "wire"
+    command = [sys.executable, str(SCRIPTS / "rt_relay.py"), str(log), "--",
+               sys.executable, "-m", "mjtui", "--demo", "--images", "auto"]
+    proc = launch(display, term, "rtapp", command, run_dir, app_root)
+    raw_path = log.with_suffix(".out")
+    try:
+        window = find_window(display, "rtapp")
+        if window is None:
+            result.status, result.reason = "error", "no window within 20 s"
+            result.verdict = "no-picture"
+            return result
+
+        def drawn() -> bool:
+            try:
+                return b"palette" in raw_path.read_bytes()  # the footer's "^p palette"
+            except OSError:
+                return False
+
+        if not wait_for(drawn, 40):
+            result.verdict, result.detail = "no-picture", "the dashboard was not drawn in 40 s"
+        else:
+            x_run(display, "xdotool", "windowfocus", "--sync", window)
+            x_run(display, "xdotool", "key", "--delay", str(KEY_DELAY_MS), *["Up"] * 8)
+            selected_at = time.monotonic()
+            shot = run_dir / "shot.png"
+            while True:
+                now = time.monotonic()
+                if screenshot(display, window, shot):
+                    verdict, detail, stats = judge_file(shot)
+                    if verdict == "picture" and result.seconds_to_picture is None:
+                        result.seconds_to_picture = round(now - selected_at, 1)
+                    result.verdict, result.detail, result.stats = verdict, detail, stats
+                if now - selected_at >= settle:
+                    break
+                time.sleep(1.0)
+            if shot.exists():
+                dest = out_dir / f"{term.name}.png"
+                save_small(shot, dest)
+                result.screenshot = str(dest.relative_to(ROOT) if dest.is_relative_to(ROOT)
+                                        else dest)
+            else:
+                result.verdict, result.detail = "no-picture", "no screenshot could be taken"
+            x_run(display, "xdotool", "key", "q")
+            wait_for(lambda: proc.poll() is not None, 8)
+    finally:
+        stop(proc)
+    try:
+        result.app_exit = int((run_dir / "wire.exit").read_text())
+    except (OSError, ValueError):
+        result.app_exit = None
+    try:
+        result.wire = wire_facts(raw_path.read_bytes())
+        result.protocol = str(result.wire["protocol"])
+    except OSError:
+        result.protocol = "unknown"
+    result.app_probe = app_probe(run_dir / "wire.events.jsonl")
+    return result
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def app_revision(root: Path) -> str:
+    """`<root> @ <short commit>`, "+ uncommitted changes" when the tree is dirty."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *argv], capture_output=True, text=True,
+                              timeout=10, check=False).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "mjtui")
+    except (OSError, subprocess.SubprocessError):
+        return str(root)
+    if not commit:
+        return str(root)
+    return f"{root} @ {commit}" + (" + uncommitted changes under mjtui/" if dirty else "")
+
+
+def missing_tools(term: Terminal) -> list[tuple[str, str]]:
+    needed = [*COMMON_TOOLS, (term.program, term.package)]
+    return [(tool, package) for tool, package in needed if shutil.which(tool) is None]
+
+
+def print_table(results: list[Result]) -> None:
+    print(f"{'terminal':<26} {'version':<22} {'chose':<10} {'verdict':<11} {'screenshot'}")
+    for r in results:
+        if r.status == "skipped":
+            print(f"{r.terminal}: skipped, {r.reason}")
+            continue
+        chose = r.protocol + ("" if r.protocol == r.expected_protocol
+                              else f" (expected {r.expected_protocol})")
+        print(f"{r.title:<26} {r.version:<22} {chose:<10} {r.verdict:<11} {r.screenshot}")
+        extra = r.detail
+        if r.seconds_to_picture is not None:
+            extra += f"; picture {r.seconds_to_picture} s after selecting"
+        if r.reason:
+            extra += f"; {r.reason}"
+        print(f"{'':<26} {extra}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--only", action="append", choices=[t.name for t in TERMINALS],
+                        help="run this terminal only (repeatable)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="folder for the screenshots (default screenshots/real-terminals)")
+    parser.add_argument("--settle", type=float, default=14.0,
+                        help="seconds of screenshots after selecting the task; the last one "
+                             "is judged (the start's toasts are gone after ~10 s)")
+    parser.add_argument("--no-query", action="store_true",
+                        help="skip asking each terminal what it is (rt_query.py)")
+    parser.add_argument("--app-root", type=Path, default=ROOT, metavar="DIR",
+                        help="the checkout whose mjtui runs (default: this one), e.g. a "
+                             "`git worktree` of another commit")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    terminals = [t for t in TERMINALS if not args.only or t.name in args.only]
+    results: list[Result] = []
+    runnable: list[Terminal] = []
+    for term in terminals:
+        missing = missing_tools(term)
+        if missing:
+            names = ", ".join(tool for tool, _ in missing)
+            packages = " ".join(sorted({package for _, package in missing}))
+            results.append(Result(term.name, term.title, status="skipped",
+                                  reason=f"not installed: {names} (apt-get install {packages})"))
+        else:
+            runnable.append(term)
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    code = 0
+    work = Path(tempfile.mkdtemp(prefix="mjtui-real-terminals-"))
+    display: Display | None = None
+    try:
+        if runnable:
+            try:
+                display = Display()
+            except (OSError, RuntimeError) as exc:
+                for term in runnable:
+                    results.append(Result(term.name, term.title, status="skipped",
+                                          reason=f"Xvfb does not start here: {exc}"))
+                runnable, code = [], 3
+        for term in runnable:
+            run_dir = work / term.name
+            run_dir.mkdir()
+            assert display is not None
+            results.append(run_terminal(display.name, term, run_dir, args.out, args.settle,
+                                        not args.no_query, args.app_root.resolve()))
+    finally:
+        if display is not None:
+            display.close()
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    order = {t.name: n for n, t in enumerate(TERMINALS)}
+    results.sort(key=lambda r: order[r.terminal])
+    if any(r.status != "skipped" and r.verdict != "picture" for r in results):
+        code = code or 1
+    app = app_revision(args.app_root)
+    if args.json:
+        print(json.dumps({"app": app, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                          "exit": code, "terminals": [asdict(r) for r in results]}, indent=1))
+    else:
+        print(f"mjtui --demo --images auto from {app}, "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        print_table(results)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
