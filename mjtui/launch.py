@@ -44,15 +44,23 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
         prepare_demo(backend.fake, session)
 
-    from mjtui.ui.preview import detect_terminal_protocol
+    # The app's modules load first, so the probe's answers do not wait for the imports.
+    from mjtui.ui.app import MjtuiApp
+    from mjtui.ui.preview import current_facts, detect_terminal_protocol, restore_terminal_mode
 
     protocol = detect_terminal_protocol(settings.images)
-    from mjtui.ui.app import MjtuiApp
-
     app = MjtuiApp(settings, session, backend, image_protocol=protocol.name)
+    if sys.platform != "win32":
+        from mjtui.ui.input_driver import ReplyFilteringDriver
+
+        facts = current_facts()
+        if facts is not None and facts.answers is not None:
+            ReplyFilteringDriver.typed_during_probe = facts.answers.leftover
+        app.driver_class = ReplyFilteringDriver
     try:
         app.run()
     finally:
+        restore_terminal_mode()
         try:
             save_session(session)
         except SessionError as exc:

@@ -1,4 +1,4 @@
-"""mjtui.ui.preview: protocol choice, probe-free detection, and the preview widget under Pilot.
+"""mjtui.ui.preview and the preview widget under Pilot.
 
 Only the half-cell and unicode widgets are mounted here: TGP writes straight to the real
 stdout (anchors.md B.6).
@@ -6,16 +6,6 @@ stdout (anchors.md B.6).
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import pty
-import select
-import struct
-import subprocess
-import sys
-import termios
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,204 +15,12 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from mjtui.images import ImageLoader
-from mjtui.ui.preview import (
-    ProtocolChoice,
-    choose_protocol,
-    detect_terminal_protocol,
-    image_widget_class,
-)
+from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
 
 STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
-SIXEL_DA1 = b"\x1b[?62;4;22c"  # a VT220-class answer listing Sixel (4)
-TMUX_WHY = "inside tmux: textual-image 0.12 has no tmux passthrough for Kitty graphics"
 
-# -- choosing -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("requested", "tty", "env", "sixel", "tgp", "expected"),
-    [
-        (
-            "auto",
-            True,
-            {"TMUX": "/tmp/t,1,0"},
-            True,
-            None,
-            ProtocolChoice("sixel", f"{TMUX_WHY}; sixel reported"),
-        ),
-        (
-            "auto",
-            True,
-            {"TMUX": "/tmp/t,1,0"},
-            False,
-            True,
-            ProtocolChoice("halfcell", f"{TMUX_WHY}; half-cell"),
-        ),
-        ("auto", False, {}, True, True, ProtocolChoice("unicode", "stdout is not a terminal")),
-        (
-            "auto",
-            True,
-            {},
-            True,
-            True,
-            ProtocolChoice("sixel", "the terminal reported sixel support"),
-        ),
-        (
-            "auto",
-            True,
-            {},
-            False,
-            True,
-            ProtocolChoice("tgp", "the terminal answered the Kitty graphics query"),
-        ),
-        (
-            "auto",
-            True,
-            {},
-            False,
-            False,
-            ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell"),
-        ),
-        (
-            "auto",
-            True,
-            {},
-            None,
-            None,
-            ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell"),
-        ),
-        ("tgp", True, {"TMUX": "x"}, False, False, ProtocolChoice("tgp", "forced (--images tgp)")),
-        ("sixel", False, {}, None, None, ProtocolChoice("sixel", "forced (--images sixel)")),
-        (
-            "halfcell",
-            True,
-            {},
-            True,
-            True,
-            ProtocolChoice("halfcell", "forced (--images halfcell)"),
-        ),
-        ("Unicode", True, {}, True, True, ProtocolChoice("unicode", "forced (--images unicode)")),
-        ("none", True, {}, True, True, ProtocolChoice("none", "forced (--images none)")),
-    ],
-)
-def test_choose_protocol(
-    requested: str,
-    tty: bool,
-    env: dict[str, str],
-    sixel: bool | None,
-    tgp: bool | None,
-    expected: ProtocolChoice,
-) -> None:
-    got = choose_protocol(requested, is_tty=tty, env=env, sixel_supported=sixel, tgp_supported=tgp)
-    assert got == expected
-
-
-def test_choose_protocol_rejects_unknown_names() -> None:
-    with pytest.raises(ValueError, match="unknown image protocol"):
-        choose_protocol("kitty", is_tty=True, env={}, sixel_supported=None, tgp_supported=None)
-
-
-# -- detecting in a real pseudo-terminal --------------------------------------------------------
-
-DETECT = """
-import json, sys
-from mjtui.ui import preview
-choice = preview.detect_terminal_protocol(sys.argv[1])
-facts = preview.current_facts()
-with open(sys.argv[2], "w") as out:
-    json.dump({"name": choice.name, "reason": choice.reason, "cell": [facts.cell_width,
-               facts.cell_height], "source": facts.cell_size_source, "tmux": facts.tmux,
-               "imported": "textual_image" in sys.modules}, out)
-"""
-
-
-def run_in_pty(
-    requested: str,
-    tmp_path: Path,
-    *,
-    tmux: bool = False,
-    answers: dict[bytes, bytes] | None = None,
-    winsize: tuple[int, int] = (0, 0),
-) -> tuple[dict[str, Any], bytes]:
-    """Run detection with a pty as its terminal, answering queries like a terminal would."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("TMUX", "TEXTUAL_CELL_WIDTH", "TEXTUAL_CELL_HEIGHT")
-    }
-    env.update(TERM="xterm-256color", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    if tmux:
-        env["TMUX"] = "/tmp/tmux-1/default,1,0"
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
-    pending = dict(answers or {})
-    result = tmp_path / "facts.json"
-    child = subprocess.Popen(
-        [sys.executable, "-c", DETECT, requested, str(result)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        close_fds=True,
-    )
-    os.close(slave)
-    written, deadline = b"", time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.05)
-        if ready:
-            try:
-                written += os.read(master, 4096)
-            except OSError:
-                break
-        for query in [q for q in pending if q in written]:
-            os.write(master, pending.pop(query))
-        if child.poll() is not None and not ready:
-            break
-    child.wait(10)
-    os.close(master)
-    return json.loads(result.read_text()), written
-
-
-def test_detect_none_never_imports_textual_image(tmp_path: Path) -> None:
-    facts, written = run_in_pty("none", tmp_path)
-    assert facts["name"] == "none" and not facts["imported"]
-    assert b"\x1b" not in written
-
-
-@pytest.mark.parametrize("requested", ["halfcell", "unicode"])
-def test_detect_forced_cell_methods_send_no_probes(tmp_path: Path, requested: str) -> None:
-    facts, written = run_in_pty(requested, tmp_path)
-    assert facts["name"] == requested and facts["imported"]
-    assert b"\x1b" not in written  # no DA1, no Kitty query, no CSI 16 t
-    assert facts["cell"] == [10, 20]
-
-
-def test_detect_auto_probes_and_picks_sixel_when_answered(tmp_path: Path) -> None:
-    facts, written = run_in_pty("auto", tmp_path, answers={b"\x1b[c": SIXEL_DA1})
-    assert b"\x1b[c" in written
-    assert facts["name"] == "sixel"
-
-
-def test_detect_queries_the_cell_size_when_the_pty_has_no_pixels(tmp_path: Path) -> None:
-    answers = {b"\x1b[16t": b"\x1b[6;18;9t", b"\x1b[c": SIXEL_DA1}
-    facts, written = run_in_pty("sixel", tmp_path, answers=answers, winsize=(24, 80))
-    assert b"\x1b[16t" in written and b"\x1b[c" not in written  # forced: no protocol probe
-    assert facts["cell"] == [9, 18] and facts["source"] == "terminal query (CSI 16 t)"
-
-
-def test_detect_auto_in_tmux_skips_the_kitty_query(tmp_path: Path) -> None:
-    facts, written = run_in_pty("auto", tmp_path, tmux=True)
-    assert b"\x1b[c" in written and b"\x1b_G" not in written
-    assert (
-        facts["name"] == "halfcell" and facts["reason"].startswith("inside tmux") and facts["tmux"]
-    )
-
-
-def test_detect_auto_without_answers_is_halfcell(tmp_path: Path) -> None:
-    facts, written = run_in_pty("auto", tmp_path)
-    assert b"\x1b_G" in written  # the Kitty query was asked outside tmux
-    assert facts["name"] == "halfcell"
+# Choosing and detecting the protocol: tests/test_terminal_probe.py.
 
 
 # -- the widget under Pilot ---------------------------------------------------------------------

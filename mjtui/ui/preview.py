@@ -1,11 +1,10 @@
-"""Image previews: terminal graphics detection, terminal facts, the image widget class.
+"""Image previews: terminal detection, terminal facts, the image widget class.
 
-The only module that imports textual-image (0.12.0 here). Its import probes the terminal
-(Sixel DA1 query, Kitty graphics query, cell size), which only works before `App.run()`:
-call `detect_terminal_protocol()` from the launcher first. Every import of textual-image in
-this module goes through `_widget_module()`, which seeds the cell size and hides the TTY
-from the import so no probe is ever written from here; the only probes are the explicit ones
-`detect_terminal_protocol("auto"|"sixel"|"tgp")` runs on purpose.
+The only module that imports textual-image (0.12.0 here). Its import would probe the
+terminal with 0.1 s timeouts, too short over SSH (late answers then became keys), so every
+import of it here goes through `_widget_module()`, which seeds the cell size and hides the
+TTY from the import. The only probe is `terminal_probe.probe`, one round trip ended by a DA1
+sentinel, run by `detect_terminal_protocol` before `App.run()`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+import termios
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
@@ -22,16 +22,15 @@ from typing import Any
 
 from textual.widget import Widget
 
-PROTOCOLS = ("tgp", "sixel", "halfcell", "unicode", "none")
+from mjtui.ui.terminal_probe import ProbeAnswers, probe
+from mjtui.ui.terminals import PROTOCOLS, ProtocolChoice, choose_protocol
+
+__all__ = [
+    "PROTOCOLS", "ProtocolChoice", "TerminalFacts", "cell_geometry", "choose_protocol",
+    "current_facts", "detect_terminal_protocol", "image_widget_class",
+]
+
 _DEFAULT_CELL = (10, 20)  # textual-image's own fallback (a VT340 cell)
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolChoice:
-    """Which way images reach the terminal, and why (shown on the diagnostics screen)."""
-
-    name: str  # "tgp" | "sixel" | "halfcell" | "unicode" | "none"
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,34 +46,8 @@ class TerminalFacts:
     tmux: bool
     ssh: bool
     textual_image_version: str
-
-
-def choose_protocol(
-    requested: str,
-    *,
-    is_tty: bool,
-    env: Mapping[str, str],
-    sixel_supported: bool | None,
-    tgp_supported: bool | None,
-) -> ProtocolChoice:
-    """Pick the protocol from the request and the probe answers (None: not asked)."""
-    requested = requested.strip().lower()
-    if requested in PROTOCOLS:
-        return ProtocolChoice(requested, f"forced (--images {requested})")
-    if requested != "auto":
-        raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
-    if not is_tty:
-        return ProtocolChoice("unicode", "stdout is not a terminal")
-    if "TMUX" in env:
-        why = "inside tmux: textual-image 0.12 has no tmux passthrough for Kitty graphics"
-        if sixel_supported:
-            return ProtocolChoice("sixel", f"{why}; sixel reported")
-        return ProtocolChoice("halfcell", f"{why}; half-cell")
-    if sixel_supported:
-        return ProtocolChoice("sixel", "the terminal reported sixel support")
-    if tgp_supported:
-        return ProtocolChoice("tgp", "the terminal answered the Kitty graphics query")
-    return ProtocolChoice("halfcell", "no sixel or Kitty graphics answer; half-cell")
+    answers: ProbeAnswers | None = None  # None: the terminal was not asked
+    truecolor_forced: bool = False  # COLORTERM set for Textual so placeholders keep their id
 
 
 _facts: TerminalFacts | None = None
@@ -86,11 +59,12 @@ def current_facts() -> TerminalFacts | None:
 
 
 def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
-    """Decide the protocol; call BEFORE `App.run()` (probes need stdin to themselves).
+    """Decide the protocol; call BEFORE `App.run()` (the probe needs stdin to itself).
 
     "none": textual-image is not imported. "halfcell"/"unicode": imported, nothing sent to
-    the terminal (cell size from TIOCGWINSZ, env or 10x20). "sixel"/"tgp": the cell size may
-    be queried (`CSI 16 t`). "auto": the Sixel query, then (outside tmux) the Kitty query.
+    the terminal (cell size from TIOCGWINSZ, env or 10x20). "sixel"/"tgp": the cell size is
+    asked for when the pty does not give pixels. "auto": one probe (XTVERSION, the Kitty
+    graphics query, maybe the cell size, then DA1 as the sentinel).
     """
     global _facts
     env = os.environ
@@ -98,21 +72,18 @@ def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
     requested = requested.strip().lower()
     if requested not in ("auto", *PROTOCOLS):
         raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
-    sixel = tgp = None
+    answers: ProbeAnswers | None = None
     if requested == "none":
         cell, source = _DEFAULT_CELL, "unused: previews are off"
     else:
-        cell, source = _cell_size(query=is_tty and requested in ("auto", "sixel", "tgp"))
+        pixels = _pixel_cell_size()
+        if is_tty and requested in ("auto", "sixel", "tgp"):
+            answers = _probe(kitty=requested == "auto" and "TMUX" not in env,
+                             cell_size=pixels is None)
+        cell, source = _seed_cell_size(pixels, answers)
         _widget_module()
-        if requested == "auto" and is_tty:
-            # The same queries, in the same order, as textual-image's import would send,
-            # except that the Kitty query is pointless inside tmux with 0.12.0.
-            sixel = _probe(importlib.import_module("textual_image.renderable.sixel"))
-            if not sixel and "TMUX" not in env:
-                tgp = _probe(importlib.import_module("textual_image.renderable.tgp"))
-    choice = choose_protocol(
-        requested, is_tty=is_tty, env=env, sixel_supported=sixel, tgp_supported=tgp
-    )
+    choice = choose_protocol(requested, is_tty=is_tty, env=env, answers=answers)
+    forced = choice.name == "tgp" and _force_truecolor(env)
     _facts = TerminalFacts(
         protocol=choice,
         cell_width=cell[0],
@@ -123,8 +94,54 @@ def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
         tmux="TMUX" in env,
         ssh=bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY")),
         textual_image_version=_version(),
+        answers=answers,
+        truecolor_forced=forced,
     )
     return choice
+
+
+def _force_truecolor(env: Any) -> bool:
+    """Make Textual write 24-bit colour: Kitty placeholders carry the image id in it.
+
+    OpenSSH forwards TERM but not COLORTERM, so over SSH Textual would pick 256 colours and
+    the placeholder cells would name another image (a blank pane). Every terminal that gets
+    Kitty graphics here (kitty, ghostty) does true colour. Textual reads it when the app is
+    made, so this runs before that."""
+    if env.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return False
+    env["COLORTERM"] = "truecolor"
+    return True
+
+
+_tty_mode: list[Any] | None = None  # stdin's mode before the probe, until restored
+
+
+def _probe(*, kitty: bool, cell_size: bool) -> ProbeAnswers | None:
+    """The one round trip; any terminal trouble (no termios, closed fd) counts as no answer.
+
+    The tty is left without echo until `restore_terminal_mode()`: a late answer must not be
+    printed on the screen in the moment before Textual takes the tty."""
+    global _tty_mode
+    try:
+        fd_in = sys.__stdin__.fileno()  # type: ignore[union-attr]
+        mode = termios.tcgetattr(fd_in)
+        answers = probe(fd_in, sys.__stdout__.fileno(),  # type: ignore[union-attr]
+                        kitty=kitty, cell_size=cell_size, restore=False)
+    except (OSError, ValueError, AttributeError, termios.error):
+        return None
+    _tty_mode = mode
+    return answers
+
+
+def restore_terminal_mode() -> None:
+    """Give stdin back the mode it had before the probe (Textual restores only what it found)."""
+    global _tty_mode
+    if _tty_mode is not None:
+        try:
+            termios.tcsetattr(sys.__stdin__.fileno(), termios.TCSANOW, _tty_mode)  # type: ignore[union-attr]
+        except (OSError, ValueError, AttributeError, termios.error):
+            pass
+        _tty_mode = None
 
 
 def _stdout_is_tty() -> bool:
@@ -141,46 +158,41 @@ def _version() -> str:
         return "not installed"
 
 
-def _probe(module: ModuleType) -> bool:
-    """Run one textual-image support query; any terminal trouble counts as "no"."""
+def _pixel_cell_size() -> tuple[int, int] | None:
+    """The cell size from the pty's pixel size (TIOCGWINSZ), if it reports one."""
+    from textual_image import _terminal  # no probes at import: only the cell-size helpers
+
     try:
-        return bool(module.query_terminal_support())
-    except Exception:  # noqa: BLE001 - termios errors when stdin is no terminal, and others
-        return False
+        rows, cols, width_px, height_px = _terminal.get_tiocgwinsz()
+    except Exception:  # noqa: BLE001 - no terminal, or no ioctl on this platform
+        return None
+    if rows and cols and width_px // cols and height_px // rows:
+        return width_px // cols, height_px // rows
+    return None
 
 
-def _cell_size(*, query: bool) -> tuple[tuple[int, int], str]:
+def _seed_cell_size(
+    pixels: tuple[int, int] | None, answers: ProbeAnswers | None
+) -> tuple[tuple[int, int], str]:
     """Seed textual-image's cached cell size and say where it came from.
 
-    Order as textual-image's own: TIOCGWINSZ pixels, `CSI 16 t` (only when `query`),
+    Order: a size seeded before (tests), TIOCGWINSZ pixels, the probe's `CSI 16 t` answer,
     TEXTUAL_CELL_WIDTH/HEIGHT, then 10x20.
     """
-    from textual_image import _terminal  # no probes at import: only the cell-size helpers
+    from textual_image import _terminal
 
     getter: Any = _terminal.get_cell_size
     if hasattr(getter, "_result"):
         return (getter._result.width, getter._result.height), "preset before detection"
-    size, source = _DEFAULT_CELL, "default 10x20 (the terminal did not say)"
     from_env = (os.environ.get("TEXTUAL_CELL_WIDTH", ""), os.environ.get("TEXTUAL_CELL_HEIGHT", ""))
-    env_cell = (int(from_env[0]), int(from_env[1])) if all(v.isdigit() for v in from_env) else None
-    try:
-        rows, cols, width_px, height_px = _terminal.get_tiocgwinsz()
-    except Exception:  # noqa: BLE001 - no terminal, or no ioctl on this platform
-        rows = cols = width_px = height_px = 0
-    if rows and cols and width_px // cols and height_px // rows:
-        size, source = (width_px // cols, height_px // rows), "terminal pixel size (TIOCGWINSZ)"
-    elif query and rows and cols and sys.__stdout__:
-        try:  # guarded: 0.12.0 divides by the column count, which some ptys report as 0
-            answer = getter()
-            size = (answer.width, answer.height)
-            if size == env_cell:
-                source = "TEXTUAL_CELL_WIDTH/HEIGHT"
-            elif size != _DEFAULT_CELL:
-                source = "terminal query (CSI 16 t)"
-        except Exception:  # noqa: BLE001
-            size = _DEFAULT_CELL
-    if size == _DEFAULT_CELL and env_cell and all(env_cell):
-        size, source = env_cell, "TEXTUAL_CELL_WIDTH/HEIGHT"
+    if pixels:
+        size, source = pixels, "terminal pixel size (TIOCGWINSZ)"
+    elif answers is not None and answers.cell_size:
+        size, source = answers.cell_size, "terminal query (CSI 16 t)"
+    elif all(v.isdigit() and int(v) for v in from_env):
+        size, source = (int(from_env[0]), int(from_env[1])), "TEXTUAL_CELL_WIDTH/HEIGHT"
+    else:
+        size, source = _DEFAULT_CELL, "default 10x20 (the terminal did not say)"
     getter._result = _terminal.CellSize(*size)
     return size, source
 
@@ -212,7 +224,7 @@ def _widget_module() -> ModuleType:
     """`textual_image.widget`, imported without probing (its auto `Image` is never used)."""
     name = "textual_image.widget"
     if name not in sys.modules:
-        _cell_size(query=False)
+        _seed_cell_size(_pixel_cell_size(), None)
         with _probes_disabled():
             importlib.import_module(name)
     return sys.modules[name]

@@ -1,0 +1,70 @@
+"""Textual's Linux driver with terminal replies taken out of the input before the parser.
+
+`LinuxDriver.run_input_thread` reads the tty and feeds Textual's parser; this is the same
+loop with `ReplyFilter` in between (a late answer to the start-up probe is never a key), and
+with what the user typed during the probe fed first, so it is not lost.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import time
+from codecs import getincrementaldecoder
+from typing import ClassVar
+
+from textual._parser import ParseError
+from textual._xterm_parser import XTermParser
+from textual.drivers.linux_driver import LinuxDriver
+
+from mjtui.ui.terminal_replies import ReplyFilter
+
+
+class ReplyFilteringDriver(LinuxDriver):
+    """A LinuxDriver whose input never carries terminal replies."""
+
+    typed_during_probe: ClassVar[bytes] = b""  # set by the launcher; consumed once
+    reply_filter: ClassVar[ReplyFilter] = ReplyFilter()  # shared so Diagnostics can count
+
+    def run_input_thread(self) -> None:
+        """Wait for input, take out terminal replies, and dispatch events."""
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")().decode
+        replies = type(self).reply_filter
+        early, type(self).typed_during_probe = type(self).typed_during_probe, b""
+
+        def dispatch(text: str) -> None:
+            if text:
+                for event in parser.feed(text):
+                    self.process_message(event)
+
+        def process(ready: bool, final: bool = False) -> None:
+            now = time.monotonic()
+            if ready:
+                data = os.read(self.fileno, 1024 * 4)
+                if data:
+                    dispatch(replies.feed(decode(data, final=final), now))
+                else:  # end of input (a pipe): nothing more will come, do not spin
+                    self.exit_event.wait(0.1)
+            dispatch(replies.flush(now))
+            for event in parser.tick():
+                self.process_message(event)
+
+        try:
+            if early:
+                dispatch(replies.feed(early.decode("utf-8", "replace"), time.monotonic()))
+            while not self.exit_event.is_set():
+                # Poll faster while a possible reply is held, so a lone ESC is not late.
+                ready = selector.select(0.02 if replies.holding else 0.1)
+                process(bool(ready))
+            selector.unregister(self.fileno)
+            process(bool(selector.select(0.1)), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
