@@ -18,6 +18,7 @@ from mjtui.session import resolve_session_path
 
 if TYPE_CHECKING:
     from mjtui.ui.app import MjtuiApp
+    from mjtui.ui.preview import TerminalFacts
 
 Fact = tuple[str, str, str]
 TERMINAL_VARS = ("TERM", "TERM_PROGRAM", "COLORTERM", "TMUX", "SSH_CONNECTION", "SSH_TTY",
@@ -84,6 +85,33 @@ def diagnostics_facts(app: MjtuiApp) -> list[Fact]:
         facts.append(("images", "why", terminal.protocol.reason))
         facts.append(("images", "cell size",
                       f"{terminal.cell_width}x{terminal.cell_height} px ({terminal.cell_size_source})"))
+        facts += _probe_facts(terminal)
     else:
         facts.append(("images", "protocol", app.image_protocol))
+    return facts
+
+
+def _probe_facts(terminal: TerminalFacts) -> list[Fact]:
+    """What the terminal answered at start-up, and what came too late to count."""
+    answers = terminal.answers
+    facts: list[Fact] = []
+    if answers is None:
+        facts.append(("terminal", "probe", "not sent (previews forced or off, or no terminal)"))
+    else:
+        waited = f"{answers.elapsed * 1000:.0f} ms"
+        facts.append(("terminal", "probe", f"answered in {waited}" if answers.answered
+                      else f"no answer within {waited}"))
+        facts.append(("terminal", "version (XTVERSION)", answers.version or "no answer"))
+        attributes = ";".join(map(str, answers.attributes)) if answers.attributes else "no answer"
+        facts.append(("terminal", "attributes (DA1)",
+                      f"{attributes} (sixel)" if answers.sixel else attributes))
+        graphics = {True: "OK", False: "refused", None: "not asked or no answer"}
+        facts.append(("terminal", "Kitty graphics query", graphics[answers.kitty_graphics]))
+    driver = sys.modules.get("mjtui.ui.input_driver")  # not loaded: not running in a tty
+    if driver is not None:
+        facts.append(("terminal", "answers taken out of the input",
+                      str(driver.ReplyFilteringDriver.reply_filter.swallowed)))
+    if terminal.truecolor_forced:
+        why = "COLORTERM was not set: OpenSSH does not forward it"
+        facts.append(("terminal", "colour", f"true colour forced for Kitty placeholders ({why})"))
     return facts
