@@ -91,7 +91,8 @@ class Terminal:
             flag = "-version" if self.program == "xterm" else "--version"
             done = subprocess.run([self.program, flag], capture_output=True, text=True,
                                   timeout=10, check=False)
-            return (done.stdout or done.stderr).strip().splitlines()[0]
+            first = (done.stdout or done.stderr).strip().splitlines()[0]
+            return " ".join(first.split()[:2]) if self.program == "kitty" else first
         except (OSError, subprocess.SubprocessError, IndexError):
             return "unknown"
 
@@ -111,7 +112,9 @@ class Result:
     version: str = ""
     status: str = "skipped"  # "ran" | "skipped" | "error"
     reason: str = ""
-    protocol: str = ""  # what the app sent, read from the bytes on the wire
+    chose: str = ""  # the protocol the app's Diagnostics screen names ("" if not read)
+    why: str = ""  # and the reason it gives
+    sent: str = ""  # the protocol of the images the app wrote, read from the bytes on the wire
     expected_protocol: str = ""
     verdict: str = ""
     detail: str = ""
@@ -122,6 +125,7 @@ class Result:
     wire: dict[str, object] = field(default_factory=dict)
     query: dict[str, object] = field(default_factory=dict)
     app_probe: list[dict[str, object]] = field(default_factory=list)
+    diagnostics: dict[str, str] = field(default_factory=dict)
 
 
 # -- the judge -------------------------------------------------------------------------------
@@ -168,6 +172,7 @@ def region_stats(pixels: np.ndarray, cell: tuple[int, int]) -> dict[str, float]:
     border_share = float(on_border) / max(1, int(changes.sum()))
     return {
         "colours": int((counts >= floor).sum()),
+        "major_colours": int((counts >= total * 0.005).sum()),  # each on >= 0.5 % of the pane
         "dominant_share": round(float(counts.max()) / total, 3),
         "std": round(float(region.std()), 1),
         "neighbour_diff": round(shifted_diff(1, 0), 2),
@@ -184,16 +189,20 @@ def judge(stats: dict[str, float]) -> tuple[str, str]:
     - blank: one colour covers nearly the whole pane, or it hardly varies;
     - tofu: a few colours, and the pane looks the same moved by one cell, across and down:
       the same glyph repeated in every cell (an image would change from cell to cell);
-    - picture: many colours and not repeating; "cells" when the colour changes across almost
+    - picture: not repeating, at least 15 % of the pane off the dominant colour, and many
+      colours (>= 8 on 0.5 % of the pane each, or >= 64 in all: text has 2-4 and some
+      anti-aliasing shades; a 256-colour half-cell picture 20-40); "cells" when the colour
+      changes across almost
       only on cell borders (half-cell blocks: one colour per half cell), else "pixels";
     - no-picture: anything else (a message, a few stray glyphs, garbage)."""
     if stats["dominant_share"] >= 0.93 or stats["std"] < 6:
         return "blank", f"{stats['dominant_share']:.0%} of the pane is one colour"
     periodic = (stats["cell_period_diff_x"] <= 0.25 * stats["neighbour_diff"] + 1.0
                 and stats["cell_period_diff_y"] <= 0.25 * stats["neighbour_diff"] + 1.0)
-    if stats["colours"] <= 40 and periodic:
-        return "tofu", f"{stats['colours']} colours repeating every cell"
-    if stats["colours"] >= 64 and not periodic:
+    if stats["major_colours"] <= 6 and periodic:
+        return "tofu", f"{stats['major_colours']} colours repeating every cell"
+    many = stats["major_colours"] >= 8 or stats["colours"] >= 64
+    if many and not periodic and stats["dominant_share"] <= 0.85:
         resolution = "cells" if stats["changes_on_cell_borders"] >= 0.8 else "pixels"
         return "picture", f"{stats['colours']} colours, at {resolution} resolution"
     return "no-picture", f"{stats['colours']} colours, std {stats['std']}"
@@ -386,8 +395,67 @@ def query_terminal(display: str, term: Terminal, run_dir: Path) -> dict[str, obj
         stop(proc)
 
 
+def press(display: str, *keys: str) -> None:
+    """Keys as separate X events, KEY_DELAY_MS apart: one key per read, as a person types."""
+    x_run(display, "xdotool", "key", "--delay", str(KEY_DELAY_MS), *keys)
+
+
+def watch_preview(display: str, window: str, shot: Path, settle: float,
+                  result: Result) -> Path | None:
+    """Screenshots about once a second for `settle` seconds; the last one is judged (into
+    `result`), the first "picture" gives seconds_to_picture."""
+    start = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if screenshot(display, window, shot):
+            verdict, detail, stats = judge_file(shot)
+            if verdict == "picture" and result.seconds_to_picture is None:
+                result.seconds_to_picture = round(now - start, 1)
+            result.verdict, result.detail, result.stats = verdict, detail, stats
+        if now - start >= settle:
+            break
+        time.sleep(1.0)
+    if not shot.exists():
+        result.verdict, result.detail = "no-picture", "no screenshot could be taken"
+        return None
+    return shot
+
+
+def keep_screenshot(shot: Path, dest: Path) -> str:
+    save_small(shot, dest)
+    return str(dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest)
+
+
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[P\]_^X].*?(?:\x1b\\|\x07)|\x1b.",
+                      re.DOTALL)
+
+
+def read_diagnostics(display: str, window: str, raw_path: Path, dest: Path) -> dict[str, str]:
+    """Open Diagnostics from the command palette (ctrl+p, "diagnostics", enter), save a
+    screenshot (kept with --keep), and read its "images" lines back from the bytes the app
+    wrote meanwhile: {"protocol": ..., "why": ..., "cell size": ...}."""
+    before = raw_path.stat().st_size if raw_path.exists() else 0
+    press(display, "ctrl+p")
+    time.sleep(1.0)
+    press(display, *"diagnostics")
+    time.sleep(1.0)
+    press(display, "Return")
+    time.sleep(2.0)
+    found: dict[str, str] = {}
+    if screenshot(display, window, dest):
+        found["screenshot"] = str(dest)
+    with open(raw_path, "rb") as handle:
+        handle.seek(before)
+        text = _ESCAPES.sub(b"\n", handle.read()).decode("utf-8", "replace")
+    for key in ("protocol", "why", "cell size", "requested protocol"):
+        match = re.search(rf"(?m)^\s*{key}\s{{2,}}(\S.*?)\s*$", text)
+        if match:
+            found[key] = match.group(1)
+    return found
+
+
 def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
-                 settle: float, ask: bool, app_root: Path) -> Result:
+                 settle: float, ask: bool, app_root: Path, diagnostics: bool) -> Result:
     result = Result(term.name, term.title, version=term.version(), status="ran",
                     expected_protocol=term.expect)
     if ask:
@@ -414,27 +482,18 @@ def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
             result.verdict, result.detail = "no-picture", "the dashboard was not drawn in 40 s"
         else:
             x_run(display, "xdotool", "windowfocus", "--sync", window)
-            x_run(display, "xdotool", "key", "--delay", str(KEY_DELAY_MS), *["Up"] * 8)
-            selected_at = time.monotonic()
-            shot = run_dir / "shot.png"
-            while True:
-                now = time.monotonic()
-                if screenshot(display, window, shot):
-                    verdict, detail, stats = judge_file(shot)
-                    if verdict == "picture" and result.seconds_to_picture is None:
-                        result.seconds_to_picture = round(now - selected_at, 1)
-                    result.verdict, result.detail, result.stats = verdict, detail, stats
-                if now - selected_at >= settle:
-                    break
-                time.sleep(1.0)
-            if shot.exists():
-                dest = out_dir / f"{term.name}.png"
-                save_small(shot, dest)
-                result.screenshot = str(dest.relative_to(ROOT) if dest.is_relative_to(ROOT)
-                                        else dest)
-            else:
-                result.verdict, result.detail = "no-picture", "no screenshot could be taken"
-            x_run(display, "xdotool", "key", "q")
+            # The demo's first row is its finished lighthouse grid: go (or stay) there.
+            press(display, *["Up"] * 8)
+            shot = watch_preview(display, window, run_dir / "shot.png", settle, result)
+            if shot is not None:
+                result.screenshot = keep_screenshot(shot, out_dir / f"{term.name}.png")
+            if diagnostics:
+                result.diagnostics = read_diagnostics(display, window, raw_path,
+                                                      run_dir / "diagnostics.png")
+                result.chose = result.diagnostics.get("protocol", "")
+                result.why = result.diagnostics.get("why", "")
+                press(display, "Escape")
+            press(display, "q")
             wait_for(lambda: proc.poll() is not None, 8)
     finally:
         stop(proc)
@@ -444,9 +503,9 @@ def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
         result.app_exit = None
     try:
         result.wire = wire_facts(raw_path.read_bytes())
-        result.protocol = str(result.wire["protocol"])
+        result.sent = str(result.wire["protocol"])
     except OSError:
-        result.protocol = "unknown"
+        result.sent = "unknown"
     result.app_probe = app_probe(run_dir / "wire.events.jsonl")
     return result
 
@@ -476,20 +535,28 @@ def missing_tools(term: Terminal) -> list[tuple[str, str]]:
 
 
 def print_table(results: list[Result]) -> None:
-    print(f"{'terminal':<26} {'version':<22} {'chose':<10} {'verdict':<11} {'screenshot'}")
+    """One line per terminal, then an indented line of details: how the verdict was reached,
+    the app's reason for its choice, and the protocol a terminal is expected to get."""
+    print(f"{'terminal':<25} {'version':<13} {'chose':<9} {'sent':<10} {'verdict':<11} "
+          "screenshot")
     for r in results:
         if r.status == "skipped":
             print(f"{r.terminal}: skipped, {r.reason}")
             continue
-        chose = r.protocol + ("" if r.protocol == r.expected_protocol
-                              else f" (expected {r.expected_protocol})")
-        print(f"{r.title:<26} {r.version:<22} {chose:<10} {r.verdict:<11} {r.screenshot}")
-        extra = r.detail
+        print(f"{r.title:<25} {r.version:<13} {r.chose or '?':<9} {r.sent:<10} "
+              f"{r.verdict:<11} {r.screenshot}")
+        notes = [r.detail]
         if r.seconds_to_picture is not None:
-            extra += f"; picture {r.seconds_to_picture} s after selecting"
+            notes.append(f"picture {r.seconds_to_picture} s after selecting")
+        if r.why:
+            notes.append(f"why: {r.why}")
+        if r.expected_protocol not in (r.chose, r.sent):
+            notes.append(f"expected {r.expected_protocol}")
         if r.reason:
-            extra += f"; {r.reason}"
-        print(f"{'':<26} {extra}")
+            notes.append(r.reason)
+        if r.app_exit not in (0, None):
+            notes.append(f"the app exited with status {r.app_exit}")
+        print(f"{'':<25} " + "; ".join(note for note in notes if note))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -507,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-root", type=Path, default=ROOT, metavar="DIR",
                         help="the checkout whose mjtui runs (default: this one), e.g. a "
                              "`git worktree` of another commit")
+    parser.add_argument("--no-diagnostics", action="store_true",
+                        help="skip reading the chosen protocol and its reason from the app's "
+                             "Diagnostics screen (opened after the screenshot)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
@@ -541,7 +611,8 @@ def main(argv: list[str] | None = None) -> int:
             run_dir.mkdir()
             assert display is not None
             results.append(run_terminal(display.name, term, run_dir, args.out, args.settle,
-                                        not args.no_query, args.app_root.resolve()))
+                                        not args.no_query, args.app_root.resolve(),
+                                        not args.no_diagnostics))
     finally:
         if display is not None:
             display.close()
