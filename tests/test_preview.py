@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from image_fixtures import CDN, TILE_COLOURS, grid_png, make_loader, png_bytes
+from terminal_capture import settle
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from mjtui.images import ImageLoader
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
@@ -39,14 +39,6 @@ class PreviewApp(App[None]):
 
 def screen_text(app: App[Any]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let call_after_refresh start the worker, then wait for it and the repaint."""
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
 
 
 def ready_images(app: App[Any]) -> list[Any]:

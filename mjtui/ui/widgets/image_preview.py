@@ -69,6 +69,8 @@ class PreviewSlot(Container):
         widget = self.image_widget
         # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
         widget.styles.width, widget.styles.height = cells
+        if hasattr(widget, "upload_family"):  # Kitty: a rescaled copy replaces the old upload
+            widget.upload_family = self.source
         if widget.image is not image:
             widget.image = image
         self.add_class("-ready")
@@ -116,7 +118,7 @@ class ImagePreview(Widget):
         if self.protocol == "none":
             yield Static("previews off (--images none)", classes="preview-off")
             return
-        image_class = image_widget_class(self.protocol)
+        image_class = preview_image_class(self.protocol)
         self._geometry = cell_geometry(self.protocol)
         yield PreviewSlot(image_class, id="preview-main")
         with Grid(id="preview-tiles"):
@@ -236,6 +238,20 @@ class ImagePreview(Widget):
         loader.scaled.put(key, scaled)
         if self._request is request and slot.source == source:
             self._show_cached(slot, source)
+
+
+def preview_image_class(protocol: str) -> type[Widget]:
+    """The image widget for a protocol: ours for Kitty graphics and Sixel, else textual-image's.
+
+    Imported here, not at the top: textual-image must be imported by `mjtui.ui.preview` first
+    (after the terminal probe), which `image_widget_class` makes sure of.
+    """
+    base = image_widget_class(protocol)
+    if protocol == "tgp":
+        from mjtui.ui.widgets.kitty_image import KittyImage
+
+        return KittyImage
+    return base
 
 
 def _prepare(
