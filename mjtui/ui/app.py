@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
@@ -24,6 +24,7 @@ from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
 from mjtui.tracker import Health, TaskUpdate, Tracker
 from mjtui.ui.bindings import APP_BINDINGS
+from mjtui.ui.key_hold import KeyHold
 from mjtui.ui.palette import MjtuiCommands
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -92,6 +93,7 @@ class MjtuiApp(App[None]):
         self._save_timer: Timer | None = None
         self._gc_threshold: tuple[int, ...] | None = None  # set while start-up is frozen
         self.save_error: str = ""
+        self.key_hold = KeyHold(self)
         self.image_loader = ImageLoader(
             backend.client,
             DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),
@@ -129,6 +131,20 @@ class MjtuiApp(App[None]):
         self.tracker.stop()
         self.save()
         await self.backend.client.aclose()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes typed behind a key that opens an input wait for it (see KeyHold)."""
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if self.key_hold.hold(event):
+                return
+            opens = isinstance(event, events.Key) and self.key_hold.opens_input(event)
+            await super().on_event(event)
+            if opens:
+                self.key_hold.start()
+            return
+        if isinstance(event, events.DescendantFocus):
+            self.key_hold.focus_moved()
+        await super().on_event(event)
 
     def watch_theme(self, theme: str) -> None:
         if self.session.set_view(theme=theme):

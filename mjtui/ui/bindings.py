@@ -48,3 +48,12 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("c", "copy_url", "Copy URL", id="copy-url", show=False),
     Binding("d", "download", "Download", id="download", show=False),
 ]
+
+# Actions that open a text input or move focus. Keys typed right behind one of their keys, in
+# the same terminal read, are held until the focus has moved, then go there (ui/key_hold.py).
+# Never the actions menu or a confirm dialog: typed-ahead keys must not choose a billed job.
+OPENS_INPUT: frozenset[str] = frozenset({
+    "filter", "add_tasks", "new_imagine", "label", "modal",  # the dashboard's inputs
+    "focus_next", "focus_previous",  # tab and shift+tab, in the dialogs' forms
+    "command_palette",  # ctrl+p: its search box
+})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import events, on
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -22,6 +22,7 @@ from mjtui.ui.format import display_name, row_matches
 from mjtui.ui.screens.dashboard_followups import FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
 from mjtui.ui.screens.dashboard_tasks import TaskActions
+from mjtui.ui.screens.dialogs import find_task_ids
 from mjtui.ui.widgets.detail import DetailPane
 from mjtui.ui.widgets.status_line import StatusLine
 from mjtui.ui.widgets.task_table import RowState, TaskTable
@@ -172,7 +173,23 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self.table.refresh_ages(self.state_of)
         self._status_dirty = True
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "label" and self.table.selected_id is None:
+            return None  # nothing to label: and keys typed behind `l` wait for no dialog
+        return super().check_action(action, parameters)
+
     # -- events --------------------------------------------------------------------------
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste the table got (not the filter box) never runs a binding: the task IDs in
+        it open the Add dialog holding them; anything else is ignored, saying so."""
+        event.stop()
+        ids = find_task_ids(event.text)
+        if ids:
+            self.action_add_tasks("\n".join(ids))
+            return
+        self.notify("paste ignored: it holds no task ID (press / to filter, a to add IDs)",
+                    timeout=4, markup=False)
 
     def _follow_cursor(self) -> None:
         """The detail pane, preview and greyed keys follow the task under the cursor.

@@ -59,11 +59,13 @@ class TaskActions:
         self._status_dirty = True
 
     @work(group="dialogs")
-    async def action_add_tasks(self: DashboardScreen) -> None:
+    async def action_add_tasks(self: DashboardScreen, text: str = "") -> None:
+        """Open the Add dialog, with `text` in it (the IDs found in a paste)."""
         from mjtui.ui.screens.dialogs import AddTasksDialog
 
         app = self.mjtui
-        ids = await app.push_screen_wait(AddTasksDialog(already_tracked=set(app.session.tasks)))
+        dialog = AddTasksDialog(already_tracked=set(app.session.tasks), text=text)
+        ids = await app.push_screen_wait(dialog)
         if not ids:
             return
         added = [task_id for task_id in ids if self.track_new(Task(id=task_id), origin="added")]
@@ -136,7 +138,7 @@ class TaskActions:
     def action_filter(self: DashboardScreen) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the keys already queued (box.focus() defers)
 
     def action_escape(self: DashboardScreen) -> None:
         """Esc: cancel a pending U/V prefix, else clear the filter."""

@@ -124,6 +124,13 @@ class LabelDialog(ModalScreen[str | None]):
 
 
 _SEPARATORS = re.compile(r"[\s,]+")
+_TASK_ID = re.compile(r"(?<![A-Za-z0-9_])task_[A-Za-z0-9]{16,40}(?![A-Za-z0-9_])")
+
+
+def find_task_ids(text: str) -> list[str]:
+    """The apimart task IDs (`task_` and 16-40 letters or digits) anywhere in pasted text,
+    each once, in order: a log line or a URL holding one counts, any other text does not."""
+    return list(dict.fromkeys(_TASK_ID.findall(text)))
 
 
 def parse_task_ids(
@@ -166,9 +173,10 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
         Binding("escape", "cancel", "Cancel", show=False),
     ]
 
-    def __init__(self, already_tracked: set[str] | None = None) -> None:
+    def __init__(self, already_tracked: set[str] | None = None, text: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.already_tracked = set(already_tracked or ())
+        self.initial_text = text  # e.g. the IDs found in a paste on the dashboard
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog add-tasks-dialog"):
@@ -177,6 +185,7 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
                 "Paste task IDs separated by spaces, commas or new lines.", classes="dialog-hint"
             )
             yield TextArea(
+                self.initial_text,
                 id="ids",
                 soft_wrap=True,
                 compact=True,
@@ -192,7 +201,9 @@ class AddTasksDialog(ModalScreen[list[str] | None]):
             yield help_line("ctrl+s add · enter new line · tab to buttons · esc cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#ids", TextArea).focus()
+        ids = self.query_one("#ids", TextArea)
+        ids.move_cursor(ids.document.end)  # more IDs typed or pasted go after a prefill
+        ids.focus()
         self._refresh_summary()
 
     def _split(self) -> tuple[list[str], list[str], list[tuple[str, str]], list[str]]:

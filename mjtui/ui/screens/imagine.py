@@ -26,7 +26,10 @@ from textual.widgets.select import NoSelection
 
 from mjtui.api.client import ImagineRequest
 from mjtui.text import printable
+from mjtui.ui.key_hold import typed_ahead
 from mjtui.ui.screens.dialogs import help_line, title_bar
+
+TYPED_AHEAD = "enter was typed before the form was on screen: check it, then press enter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,14 @@ class SubmittingDialog(ModalScreen[str | None]):
     def build_submission(self) -> Callable[[], Awaitable[SubmitOutcome]] | None:
         """Validate the form; return the call to make, or None (after showing why)."""
         raise NotImplementedError
+
+    def on_key(self, event: Key) -> None:
+        # An enter typed ahead (in the same read as the key that opened the form, see
+        # KeyHold) would start a billed job from text nobody saw: it only explains.
+        if event.key == "enter" and typed_ahead(self.app, event):
+            event.stop()
+            event.prevent_default()
+            self.show_status(TYPED_AHEAD)
 
     def success_result(self, outcome: SubmitOutcome) -> str | None:
         """What the dialog dismisses with after a successful submission."""
@@ -134,8 +145,10 @@ class PromptArea(TextArea):
 
     async def _on_key(self, event: Key) -> None:
         if event.key == "enter":
+            event.prevent_default()  # no new line in a one-line prompt either way
+            if typed_ahead(self.app, event):
+                return  # bubbles on: the dialog's on_key explains instead of submitting
             event.stop()
-            event.prevent_default()
             self.post_message(self.Submitted())
             return
         await super()._on_key(event)

@@ -1,0 +1,123 @@
+"""Keys typed after a key that opens an input go into that input, even from the same read.
+
+Textual's driver posts every key of one terminal read to the app at once (a paste without
+bracketed paste, a fast typist over SSH, `tmux send-keys -l`), and the app forwards each key
+to whatever has focus when the key reaches it. A binding runs only once its key has bubbled
+back up to the app, and the focus it gives (`focus()`, `push_screen`) comes later still: so
+`/world` opened an empty filter box and ran `w o r l d` as hotkeys on the table (`r` a billed
+reroll). `KeyHold` closes the gap: after the app forwards a key whose binding opens an input,
+the keys behind it are held until focus has moved, then replayed in order to the new focus.
+A hold ends after `HOLD_TIMEOUT` whatever happens, so no key is ever lost or stuck.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+from mjtui.ui.bindings import OPENS_INPUT
+
+HOLD_TIMEOUT = 1.0  # seconds: far above a dialog's mount time, short enough not to feel stuck
+_REMEMBERED = 256  # replayed keys remembered for `was_replayed` (a burst is rarely longer)
+
+
+def types_text(widget: Widget | None) -> bool:
+    """Does this widget take printable keys as text (so no binding sees them)?"""
+    if isinstance(widget, TextArea):
+        return not widget.read_only
+    return isinstance(widget, Input)
+
+
+class KeyHold:
+    """Holds keys (and pastes) while an input opens; the app calls it from `on_event`."""
+
+    def __init__(self, app: App[Any], *, timeout: float = HOLD_TIMEOUT) -> None:
+        self.app = app
+        self.timeout = timeout
+        self._held: list[events.Key | events.Paste] = []
+        self._opened_from: tuple[Screen[Any], Widget | None] | None = None  # focus at the start
+        self._timer: Timer | None = None
+        self._replayed: deque[events.Key] = deque(maxlen=_REMEMBERED)
+
+    @property
+    def holding(self) -> bool:
+        return self._opened_from is not None
+
+    def hold(self, event: events.Key | events.Paste) -> bool:
+        """Keep this key or paste for later if an input is still opening. True if kept."""
+        if self._opened_from is None:
+            return False
+        self._held.append(event)
+        return True
+
+    def opens_input(self, event: events.Key) -> bool:
+        """Will this key, about to be forwarded, run a binding that opens an input or
+        moves focus? Mirrors `App._check_bindings`: priority bindings from the app down,
+        then the rest from the focus up, the first enabled binding for the key wins."""
+        app = self.app
+        if event.is_printable and types_text(app.focused):
+            return False  # typed into the box that has focus: no binding sees it
+        screen = app.screen
+        chains: list[tuple[bool, list[tuple[DOMNode, Any]]]] = [
+            (True, list(reversed(screen._binding_chain))),
+            (False, screen._modal_binding_chain),
+        ]
+        for priority, chain in chains:
+            for namespace, bindings in chain:
+                for binding in bindings.key_to_bindings.get(event.key, ()):
+                    if binding.priority != priority:
+                        continue
+                    target, name, params = app._parse_action(binding.action, namespace)
+                    if target.check_action(name, params):
+                        return name in OPENS_INPUT
+        return False
+
+    def start(self) -> None:
+        """Hold what comes next, until focus moves away from where it is now."""
+        if self._opened_from is None:
+            self._opened_from = (self.app.screen, self.app.focused)
+            self._timer = self.app.set_timer(self.timeout, self.release, name="key-hold")
+
+    def focus_moved(self) -> None:
+        """Something got focus: if it is the input that was opening, replay the held keys."""
+        if self._opened_from is None:
+            return
+        focused = self.app.focused
+        if focused is None or (self.app.screen, focused) == self._opened_from:
+            return  # a pushed screen not focused yet, or focus back where it was
+        self.release()
+
+    def release(self) -> None:
+        """Replay the held keys, in order, to whatever has focus now (new events: a key
+        among them that opens another input starts another hold, which keeps the rest)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._opened_from = None
+        held, self._held = self._held, []
+        for event in held:
+            if isinstance(event, events.Key):
+                replay: events.Key | events.Paste = events.Key(event.key, event.character)
+                self._replayed.append(replay)
+            else:
+                replay = events.Paste(event.text)
+            self.app.post_message(replay)
+
+    def was_replayed(self, event: events.Key) -> bool:
+        """Was this key held while an input opened? (A billing dialog refuses to submit on
+        such an enter: it was typed ahead, before the form was even on screen.)"""
+        return any(event is replayed for replayed in self._replayed)
+
+
+def typed_ahead(app: App[Any], event: events.Key) -> bool:
+    """Was this key typed before the input it lands in was on screen (held and replayed)?"""
+    hold = getattr(app, "key_hold", None)
+    return isinstance(hold, KeyHold) and hold.was_replayed(event)
