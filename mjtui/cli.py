@@ -3,7 +3,8 @@
 Common options work before or after the subcommand (`mjtui --demo status` and
 `mjtui status --demo`). Headless paths never import Textual, so they run without a TTY.
 
-Exit codes: 0 success, 1 a task failed or a query errored, 2 usage, 3 auth or config.
+Exit codes: 0 success, 1 a task failed or a query errored, 2 usage, 3 auth or config,
+70 the dashboard crashed (EXIT_CRASH).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Sequence
 from mjtui import __version__
 
 EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
+EXIT_CRASH = 70  # EX_SOFTWARE: the dashboard hit a bug (trace written, session saved)
 
 EPILOG = """\
 exit codes: 0 success, 1 a task failed or a query errored, 2 usage error,
-            3 authentication or configuration error
+            3 authentication or configuration error, 70 the dashboard crashed
 environment: APIMART_API_KEY (token), APIMART_BASE_URL, MJTUI_POLL_INTERVAL, MJTUI_IMAGES,
              MJTUI_CONFIG_DIR, MJTUI_DATA_DIR, MJTUI_CACHE_DIR
 """
