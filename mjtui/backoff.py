@@ -96,15 +96,18 @@ class RateGate:
         self.level = 0
 
 
-HealthState = Literal["ok", "backing_off", "offline", "auth_failed", "paused"]
+HealthState = Literal["connecting", "ok", "backing_off", "offline", "auth_failed", "paused"]
 OFFLINE_AFTER = 3  # consecutive failed polls (across tasks) before the API counts as down
 
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """How polling the API is going as a whole (shown in the status bar)."""
+    """How polling the API is going as a whole (shown in the status bar).
 
-    state: HealthState = "ok"
+    "connecting" until the API has answered once: "ok" is earned by an answer, never assumed.
+    """
+
+    state: HealthState = "connecting"
     since: float | None = None  # when this state began (tracker clock)
     retry_at: float | None = None  # end of a global 429 pause
     last_error: ApimartError | None = None  # the error behind a non-ok state
@@ -129,17 +132,19 @@ class ApiHealth:
         self._rate_error: ApimartError | None = None
         self._failures_in_row = 0
         self._last_failure: ApimartError | None = None
+        self.ever_answered = False
 
     def answered(self) -> None:
         """The API gave a real answer: the outage is over, and so is the 429 backoff once its
         pause has ended (an answer that arrives during the pause was asked before the 429)."""
         self._failures_in_row = 0
+        first, self.ever_answered = not self.ever_answered, True
         if (self._rate_error is not None or self.gate.level) and not self.gate.blocked(
             self.clock()
         ):
             self._rate_error = None
             self.gate.on_success()
-        if self.health.state in ("offline", "backing_off"):
+        if first or self.health.state in ("offline", "backing_off"):
             self.update()
 
     def failed(self, error: ApimartError, now: float) -> None:
@@ -185,7 +190,7 @@ class ApiHealth:
         """Recompute the health; announce it if it changed."""
         error: ApimartError | None = None
         retry_at: float | None = None
-        state: HealthState = "ok"
+        state: HealthState = "ok" if self.ever_answered else "connecting"
         if self.auth_error is not None:
             state, error = "auth_failed", self.auth_error
         elif self.paused:

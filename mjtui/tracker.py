@@ -2,8 +2,12 @@
 
 Pure asyncio (no Textual): the UI drives it from a worker with `run()`, the CLI `watch` command
 with `run_until_all_final()`, tests with `poll_due()` and a fake clock. It only ever reads
-(`source.get_task`); it never submits anything. Scheduling is a heap of (due, seq, task_id)
-with lazy deletion, so a poll costs O(log n) however many tasks are tracked.
+(`source.get_task`, and `source.balance` as a health check); it never submits anything.
+Scheduling is a heap of (due, seq, task_id) with lazy deletion, so a poll costs O(log n) however
+many tasks are tracked.
+
+Health is earned: it reads "connecting" until the API has answered. With nothing to poll, a
+free `balance()` request at start and then once a minute keeps it true.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,8 +29,10 @@ from mjtui.api.errors import (
     Forbidden,
     InsecureBaseUrl,
     InvalidTaskId,
+    NetworkError,
     NotFound,
     RateLimited,
+    ServerError,
     Unauthorized,
     ValidationFailed,
 )
@@ -38,14 +44,23 @@ __all__ = ["Health", "HealthState", "TaskSource", "TaskUpdate", "Tracker"]
 logger = logging.getLogger(__name__)
 
 MAX_INTERVAL = 300.0
+HEALTH_CHECK_EVERY = 60.0  # seconds without any request before an idle health check
 # Errors that retrying cannot fix: the task stops being polled until `refresh()`.
 _PERMANENT = (InvalidTaskId, InsecureBaseUrl, ValidationFailed)
+# A health check that ends in one of these did not reach a working API.
+_CHECK_FAILURES = (NetworkError, ServerError, BadResponse)
 
 
 class TaskSource(Protocol):
     """Anything that can fetch one task; `ApimartClient` is the real one."""
 
     async def get_task(self, task_id: str) -> Task: ...
+
+
+class HealthCheckSource(Protocol):
+    """A source that can also answer a free request: `ApimartClient.balance()`."""
+
+    async def balance(self) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +121,7 @@ class Tracker:
         on_update: Callable[[TaskUpdate], None] | None = None,
         on_health: Callable[[Health], None] | None = None,
         rng: random.Random | None = None,
+        health_check_every: float | None = HEALTH_CHECK_EVERY,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -130,6 +146,14 @@ class Tracker:
         self._running = False
         self._wake = asyncio.Event()
         self._sleep_until = -math.inf  # the run loop's wake-up time; earlier schedules wake it
+        # The idle health check: only for sources that have `balance()`, only with nothing
+        # to poll, due `health_check_every` after the last request (at once at start).
+        check = getattr(source, "balance", None) if health_check_every else None
+        self._check: Callable[[], Awaitable[object]] | None = check if callable(check) else None
+        self._check_every = health_check_every or HEALTH_CHECK_EVERY
+        self._check_at = -math.inf
+        self._check_failures = 0
+        self._checking: asyncio.Task[None] | None = None
 
     # -- tracking ---------------------------------------------------------------------------
 
@@ -254,9 +278,10 @@ class Tracker:
         now = self._clock()
         while True:
             next_due = self._dispatch(now)
-            if not self._inflight:
+            pending = self._pending()
+            if not pending:
                 return next_due
-            await asyncio.wait(list(self._inflight.values()), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def run(self) -> None:
         """Poll until `stop()`, sleeping until the next due time or an earlier wake-up."""
@@ -284,7 +309,7 @@ class Tracker:
     def stop(self) -> None:
         """End `run()` for good; in-flight polls are cancelled."""
         self._stopping = True
-        for poll in self._inflight.values():
+        for poll in self._pending():
             poll.cancel()
         self._wake.set()
 
@@ -318,8 +343,13 @@ class Tracker:
             self._sleep_until = -math.inf
             await self._cancel_inflight()
 
-    async def _cancel_inflight(self) -> None:
+    def _pending(self) -> list[asyncio.Task[None]]:
+        """Every request on its way: task polls and the health check."""
         polls = list(self._inflight.values())
+        return polls if self._checking is None else [*polls, self._checking]
+
+    async def _cancel_inflight(self) -> None:
+        polls = self._pending()
         for poll in polls:
             poll.cancel()
         if polls:
@@ -369,7 +399,11 @@ class Tracker:
             heapq.heappop(heap)
         if forced:
             return now
-        return heap[0][0] if heap else None
+        next_due = heap[0][0] if heap else None
+        check_at = self._health_check(now)
+        if check_at is None:
+            return next_due
+        return check_at if next_due is None else min(next_due, check_at)
 
     def _start(self, entry: _Entry, now: float) -> None:
         # A poll sent late (no free slot) is caught up on by at most a quarter interval, so a
@@ -378,6 +412,56 @@ class Tracker:
         self._inflight[entry.task_id] = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
+
+    def _health_check(self, now: float) -> float | None:
+        """Start the idle health check if it is due; return when it will be (None: not
+        scheduled: a source without one, tasks to poll, or a check on its way)."""
+        if self._check is None or self._active or self._forced or self._checking is not None:
+            return None
+        if now < self._check_at:
+            return self._check_at
+        if self._inflight:  # a refresh of final tasks is on its way: it will tell
+            return None
+        self._checking = asyncio.get_running_loop().create_task(
+            self._run_check(self._check), name="mjtui-health-check")
+        return None
+
+    async def _run_check(self, check: Callable[[], Awaitable[object]]) -> None:
+        api, answered = self._api, False
+        error: ApimartError | None = None
+        try:
+            try:
+                await check()
+            except ApimartError as exc:
+                error = exc
+            except Exception as exc:  # a bug in the source must not stop polling
+                logger.debug("health check raised", exc_info=True)
+                error = BadResponse(f"unexpected error: {exc!r}")
+            answered = True
+            now = self._clock()
+            if self._stopping:
+                return
+            if isinstance(error, _CHECK_FAILURES):
+                api.failed(error, now)
+                self._check_failures += 1
+                self._check_at = now + backoff_delay(
+                    self._interval, self._check_failures, self._check_every, self._jitter,
+                    self._rng)
+                return
+            if isinstance(error, Unauthorized):
+                api.auth_failed(error, now)
+            elif isinstance(error, RateLimited):
+                api.rate_limited(error, now, base=self._interval * 2, cap=self._max_backoff,
+                                 jitter=self._jitter, rng=self._rng)
+            else:  # a balance, or a refusal (400, 403, a gateway's 404): the API is there
+                api.answered()
+            self._check_failures = 0
+            self._check_at = now + self._check_every
+        finally:
+            self._checking = None
+            if not answered and not self._stopping:
+                self._check_at = -math.inf  # cancelled: ask again next time
+            self._wake.set()
 
     async def _poll(self, entry: _Entry) -> None:
         task_id, answered = entry.task_id, False
@@ -390,6 +474,7 @@ class Tracker:
                 logger.debug("get_task(%s) raised", task_id, exc_info=True)
                 outcome = BadResponse(f"unexpected error: {exc!r}")
             answered = True
+            self._check_at = self._clock() + self._check_every  # the API was just asked
             if self._entries.get(task_id) is entry and not self._stopping:
                 if isinstance(outcome, ApimartError):
                     self._on_error(entry, outcome, self._clock())

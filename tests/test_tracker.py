@@ -12,8 +12,10 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
+import httpx
 import pytest
 
+from mjtui.api.client import ApimartClient
 from mjtui.api.errors import (
     BadResponse,
     Forbidden,
@@ -421,7 +423,8 @@ async def test_pause_and_resume(clock, source):
     tracker.resume()
     await tracker.poll_due()
     assert source.times("a") == [50.0]
-    assert [h.state for h in health] == ["paused", "ok"]
+    # Nothing had answered before the pause: "connecting" again until the poll does.
+    assert [h.state for h in health] == ["paused", "connecting", "ok"]
 
 
 async def test_refresh_repolls_a_final_task_even_when_paused(clock, source):
@@ -616,3 +619,139 @@ def test_rate_gate_prefers_retry_after_and_never_shortens():
     assert gate.on_rate_limited(0, 30.0, base=8, cap=120, jitter=0, rng=rng) == 30.0
     assert gate.on_rate_limited(1, 5.0, base=8, cap=120, jitter=0, rng=rng) == 30.0
     assert gate.blocked(29.9) and not gate.blocked(30.0)
+
+
+# -- health is earned --------------------------------------------------------------------------
+
+
+class CheckingSource(FakeSource):
+    """A FakeSource with the free request the idle health check makes (`balance()`)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock)
+        self.checks: list[float] = []
+        self.check_steps: list[object] = []  # the answers to come (last repeats); None: ok
+
+    async def balance(self) -> object:
+        self.checks.append(self.clock())
+        await asyncio.sleep(0)
+        step = (self.check_steps.pop(0) if len(self.check_steps) > 1
+                else self.check_steps[0] if self.check_steps else None)
+        if isinstance(step, Exception):
+            raise step
+        return {"remain_balance": 1.0}
+
+
+@pytest.fixture
+def checking(clock: Clock) -> CheckingSource:
+    return CheckingSource(clock)
+
+
+async def test_health_says_connecting_until_the_api_has_answered(clock, source):
+    tracker, _, health = make(source, clock, jitter=0.0)
+    assert tracker.health.state == "connecting"
+    source.script("a", NetworkError("no route"), running("a"))
+    tracker.track("a")
+    await tracker.poll_due()
+    assert tracker.health.state == "connecting" and health == []  # one failure proves nothing
+    await drive(tracker, clock, 10)
+    assert tracker.health.state == "ok" and [h.state for h in health] == ["ok"]
+
+
+async def test_nothing_to_poll_one_check_at_start_then_once_a_minute(clock, checking):
+    tracker, _, health = make(checking, clock, jitter=0.0)
+    tracker.track("a", last_known=done("a"))
+    assert await tracker.poll_due() == 60.0
+    assert checking.checks == [0.0] and checking.calls == []
+    assert [h.state for h in health] == ["ok"]
+    await drive(tracker, clock, 185)
+    assert checking.checks == [0.0, 60.0, 120.0, 180.0] and checking.calls == []
+
+
+async def test_no_check_while_tasks_are_polled_then_a_minute_after_the_last_poll(clock, checking):
+    checking.script("a", running("a"), running("a"), done("a"))
+    tracker, _, _ = make(checking, clock, poll_interval=4.0, jitter=0.0)
+    tracker.track("a")
+    await drive(tracker, clock, 30)
+    last_poll = checking.times("a")[-1]
+    assert len(checking.times("a")) == 3 and checking.checks == []
+    await drive(tracker, clock, last_poll + 59.9)
+    assert checking.checks == []
+    await drive(tracker, clock, last_poll + 61)
+    assert checking.checks == [last_poll + 60.0]
+
+
+async def test_a_failing_check_retries_sooner_and_three_mean_offline(clock, checking):
+    checking.check_steps = [NetworkError("refused")] * 3 + [None]
+    tracker, _, health = make(checking, clock, poll_interval=4.0, jitter=0.0)
+    await drive(tracker, clock, 1)
+    assert tracker.health.state == "connecting"
+    await drive(tracker, clock, 30)
+    assert checking.checks == [0.0, 8.0, 24.0]  # backoff from the poll interval, as polls
+    assert tracker.health.state == "offline"
+    await drive(tracker, clock, 60)
+    assert checking.checks[3] == 56.0 and tracker.health.state == "ok"
+    assert [h.state for h in health] == ["offline", "ok"]
+
+
+@pytest.mark.parametrize("answer, state", [
+    (NotFound("no such endpoint", http_status=404), "ok"),  # a gateway without /v1/balance
+    (Unauthorized("bad key", http_status=401), "auth_failed"),
+    (RateLimited("slow down", retry_after=30.0), "backing_off"),
+    (ServerError("HTTP 502", http_status=502), "connecting"),
+])
+async def test_what_a_check_answer_means(clock, checking, answer, state):
+    checking.check_steps = [answer]
+    tracker, _, _ = make(checking, clock, jitter=0.0)
+    await tracker.poll_due()
+    assert tracker.health.state == state
+
+
+async def test_no_check_while_paused_or_without_a_check_or_when_disabled(clock, checking, source):
+    tracker, _, _ = make(checking, clock)
+    tracker.pause()
+    assert await tracker.poll_due() is None and checking.checks == []
+    tracker.resume()
+    await tracker.poll_due()
+    assert checking.checks == [0.0]
+    plain, _, _ = make(source, clock)  # a source without balance(): nothing to ask
+    assert await plain.poll_due() is None
+    off, _, _ = make(CheckingSource(clock), clock, health_check_every=None)
+    assert await off.poll_due() is None and tracker.health.state == "ok"
+
+
+async def test_run_checks_the_real_client_against_the_fake(tmp_path):
+    from mjtui.fake import FakeApimart
+
+    fake = FakeApimart(tokens={"sk-test"})
+    client = ApimartClient("sk-test", "http://fake.test", transport=httpx.ASGITransport(app=fake))
+    tracker = Tracker(client, health_check_every=0.05)
+    runner = asyncio.create_task(tracker.run())
+    try:
+        await asyncio.wait_for(_until(lambda: len(fake.requests_for("/v1/balance")) >= 2), 5)
+    finally:
+        tracker.stop()
+        await runner
+        await client.aclose()
+    assert tracker.health.state == "ok"
+
+
+async def test_a_closed_port_is_never_ok(clock):
+    from fault_helpers import fast_client, free_port
+
+    async with fast_client(f"http://127.0.0.1:{free_port()}") as client:
+        tracker, _, health = make(client, clock, poll_interval=4.0, jitter=0.0)
+        await drive(tracker, clock, 1)
+        assert tracker.health.state == "connecting"
+        await drive(tracker, clock, 30)
+        assert tracker.health.state == "offline"
+        assert isinstance(tracker.health.last_error, NetworkError)
+        assert "ok" not in [h.state for h in health]
+        tracker.track("task_01CLOSEDPORT")  # a task poll fails the same way
+        await drive(tracker, clock, 40)
+        assert tracker.health.state == "offline"
+
+
+async def _until(predicate: object) -> None:
+    while not predicate():  # type: ignore[operator]
+        await asyncio.sleep(0.01)

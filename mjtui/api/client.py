@@ -31,7 +31,7 @@ from mjtui.api.errors import (
     ValidationFailed,
     error_from_response,
 )
-from mjtui.api.models import SubmitResult, Task
+from mjtui.api.models import Balance, SubmitResult, Task
 from mjtui.api.pool import build_transport
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
@@ -145,6 +145,19 @@ class ApimartClient:
         path = f"/v1/tasks/{quote(validate_task_id(task_id), safe='')}"
         task = Task.from_unified_view(await self._request_json("GET", path), task_id)
         return task if task.id == task_id else replace(task, id=task_id)
+
+    async def balance(self) -> Balance:
+        """This key's balance: `GET /v1/balance`. Free, so the tracker uses it as a health
+        check when nothing is being polled. A refusal answered as 200 raises ValidationFailed
+        with the API's own sentence."""
+        data = await self._request_json("GET", "/v1/balance")
+        balance = Balance.from_json(data)
+        if balance is None:
+            message, code = data.get("message") or data.get("msg"), data.get("code")
+            text = message if isinstance(message, str) and message else "no balance in the answer"
+            code = code if isinstance(code, str | int) and not isinstance(code, bool) else None
+            raise self._scrubbed(ValidationFailed(text[:200], http_status=200, code=code))
+        return balance
 
     # -- submissions ---------------------------------------------------------------------
 

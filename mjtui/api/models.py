@@ -246,3 +246,40 @@ class SubmitResult:
             if task_id:
                 return cls(task_id, parse_status(item.get("status") or "SUBMITTED"))
         return None
+
+
+def _amount(value: Any) -> float | None:
+    """A balance figure from a number or a numeric string; anything else is None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """What `GET /v1/balance` says about this API key (§4.5). The unit is the account's own
+    (USD, CNY or tokens): show the numbers as given, never with an invented currency sign."""
+
+    remaining: float | None  # None when the quota is unlimited or the figure is missing
+    used: float | None
+    unlimited: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> Balance | None:
+        """The documented top-level shape or one wrapped in `data`; None for a refusal
+        (`"success": false`) or an answer that holds no balance at all."""
+        if not isinstance(data, dict) or data.get("success") is False:
+            return None
+        inner = data.get("data")
+        body = inner if isinstance(inner, dict) else data
+        if body.get("success") is False:
+            return None
+        remaining, used = _amount(body.get("remain_balance")), _amount(body.get("used_balance"))
+        unlimited = body.get("unlimited_quota") is True
+        if remaining is None and used is None and not unlimited:
+            return None
+        return cls(None if unlimited else remaining, used, unlimited)

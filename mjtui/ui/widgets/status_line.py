@@ -1,4 +1,7 @@
-"""The top status line: session, counts per status, poll interval, API health."""
+"""The top status line: session, counts per status, poll interval, API health.
+
+Shown over SSH all day, so it writes to the terminal only when its text changes.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ class StatusLine(Static):
     def __init__(self, *, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock  # the tracker's clock: Health times are measured on it
+        self._shown: Text | None = None
 
     def show(
         self,
@@ -63,13 +67,19 @@ class StatusLine(Static):
             line.append(f"   {notice}", style="bold")
         if pending_prefix:
             line.append(f"   {pending_prefix.upper()}… press 1-4 (esc cancels)", style="bold")
-        self.update(line)
+        if line == self._shown:
+            return  # the same text (styles included): nothing to send
+        self._shown = line
+        # One line high whatever it says (dashboard.tcss): no need to lay the screen out.
+        self.update(line, layout=False)
 
     def _health(self, health: Health, paused: bool) -> Text:
         style = self.get_component_rich_style
         now = self.clock()
         if paused:
             return Text("⏸ paused", style=style("status-line--bad"))
+        if health.state == "connecting":  # no answer from the API yet: not "ok"
+            return Text("○ connecting", style=style("status-line--dim"))
         if health.state == "ok":
             return Text("● API ok", style=style("status-line--ok"))
         if health.state == "backing_off":
