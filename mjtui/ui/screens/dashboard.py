@@ -9,6 +9,7 @@ from textual import events, on
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
@@ -23,6 +24,7 @@ from mjtui.ui.screens.dashboard_followups import FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
 from mjtui.ui.screens.dashboard_tasks import TaskActions
 from mjtui.ui.screens.dialogs import find_task_ids
+from mjtui.ui.screens.quiet_background import QuietBackground
 from mjtui.ui.widgets.detail import DetailPane
 from mjtui.ui.widgets.status_line import StatusLine
 from mjtui.ui.widgets.task_table import RowState, TaskTable
@@ -38,7 +40,7 @@ RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this o
 _ACTIONS = [parse_action(b.action)[1:] for b in DASHBOARD_BINDINGS]  # (name, arguments)
 
 
-class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
+class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackground, Screen[None]):
     """The live table of tracked tasks and everything about the selected one."""
 
     BINDINGS = DASHBOARD_BINDINGS
@@ -174,9 +176,12 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, Screen[None]):
         self._status_dirty = True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "label" and self.table.selected_id is None:
-            return None  # nothing to label: and keys typed behind `l` wait for no dialog
-        return super().check_action(action, parameters)
+        try:
+            if action == "label" and self.table.selected_id is None:
+                return None  # nothing to label: and keys typed behind `l` wait for no dialog
+            return super().check_action(action, parameters)
+        except NoMatches:  # a key before the table is composed: nothing to act on yet
+            return None
 
     # -- events --------------------------------------------------------------------------
 
