@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
+from textual.command import CommandInput, CommandPalette
 from textual.keys import _character_to_key
 from textual.widgets import Input, TextArea
 from ui_fixtures import (
@@ -111,7 +112,7 @@ async def test_follow_up_hotkeys_behind_slash_or_a_are_text_and_post_nothing(
         no_side_effects(app, env)
 
 
-async def test_typing_behind_l_n_and_m_goes_into_their_dialogs(tmp_path: Path) -> None:
+async def test_typing_behind_l_n_m_and_ctrl_p_goes_into_their_inputs(tmp_path: Path) -> None:
     async with demo_dashboard(tmp_path) as (env, app, pilot):
         await burst(pilot, "lfox r1")
         assert isinstance(app.screen, LabelDialog)
@@ -133,6 +134,12 @@ async def test_typing_behind_l_n_and_m_goes_into_their_dialogs(tmp_path: Path) -
         assert isinstance(dialog, ModalInputDialog)
         assert dialog.query_one("#prompt", Input).value.endswith(" more fog")
         await burst(pilot, "\x1b")
+
+        app.post_message(events.Key("ctrl+p", None))  # the command palette's search box
+        await burst(pilot, "Lin")
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).value == "Lin"
+        await burst(pilot, "\x1b")
         no_side_effects(app, env)
 
 
@@ -153,6 +160,12 @@ async def test_an_enter_typed_ahead_never_submits_a_billed_form(tmp_path: Path) 
         await settle(pilot)
         assert app.screen is app.dashboard
         assert len(env.posts("imagine")) == 1
+
+        select(app, env.job("Vary (Region): awaiting input"))
+        await pilot.pause()
+        await burst(pilot, "m", " fog", "\r")  # the MODAL answer: the same guard
+        assert isinstance(app.screen, ModalInputDialog)
+        assert len(env.posts()) == 1
 
 
 async def test_a_disabled_opener_holds_nothing(tmp_path: Path) -> None:
