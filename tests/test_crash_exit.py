@@ -89,3 +89,17 @@ def test_an_unwritable_folder_still_reports_the_crash(
         write_crash_file("x", blocker / "sub")
     assert report_crash(ValueError("x"), saved=True, folder=blocker / "sub") == EXIT_CRASH
     assert "trace not written" in capsys.readouterr().err
+
+
+def test_the_trace_on_the_terminal_shows_no_local_variables(
+        folders: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Textual prints its trace with every frame's locals; the client's frames hold the
+    Authorization header. Ours shows code, not values."""
+    def crash(app: MjtuiApp) -> None:
+        headers = {"Authorization": "Bearer sk-" + "secret".upper()}  # the value is not in
+        raise RuntimeError(f"boom with {len(headers)} header")  # the source lines shown
+
+    assert run_demo(folders, monkeypatch, crash) == EXIT_CRASH
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err and "boom with 1 header" in err
+    assert "sk-SECRET" not in err

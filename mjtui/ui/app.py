@@ -146,6 +146,16 @@ class MjtuiApp(App[None]):
             self.key_hold.focus_moved()
         await super().on_event(event)
 
+    def _fatal_error(self) -> None:
+        """Textual's exit trace for an unhandled exception, minus its local variables: it is
+        printed on the terminal, and the API client's frames hold the Authorization header.
+        (The same hook as Textual 8's, through the public `panic`; launch.py writes the
+        plain trace to a file and exits EXIT_CRASH.)"""
+        from rich.traceback import Traceback
+
+        self.bell()
+        self.panic(Traceback(show_locals=False, width=None))
+
     def watch_theme(self, theme: str) -> None:
         if self.session.set_view(theme=theme):
             self.schedule_save()
