@@ -1,0 +1,37 @@
+"""A screen that stays quiet while a dialog covers it (a Textual 8.2 workaround).
+
+A screen shown dimmed under a translucent modal (help, actions menu, every dialog) passes the
+regions that changed up to the modal, which redraws them tinted. Textual 8.2's
+`Screen._compositor_refresh` also marks those regions dirty on the covered screen again, and
+sets its repaint flag, so on the covered screen's next idle (every message it handles: each
+poll's task update) they are sent up once more, and again, for as long as the dialog stays
+open. The regions pile up; they include the whole screen from the moment the dialog opened,
+so the modal drew the full 120x40 screen again on every task update: 16-19 KB/s over SSH
+with help open and nothing to see change (bench/bench_bytes.py).
+
+`QuietBackground` keeps what the modal needs (the regions go up, and the covered screen's
+render cache knows they changed) and drops only the re-marking, so each change underneath
+is drawn once, and a dialog over a dashboard that does not change sends nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+
+
+class QuietBackground(Screen[Any]):
+    """Mix into a screen that dialogs open over (before `Screen` in the bases)."""
+
+    def _compositor_refresh(self) -> None:
+        covered = self.is_attached and self.app.screen is not self
+        if not covered:
+            super()._compositor_refresh()
+            return
+        required, regions = self._repaint_required, set(self._repaint_regions)
+        super()._compositor_refresh()
+        # Undo the re-marking: these regions have just been handed to the screen on top.
+        self._repaint_required = required
+        self._repaint_regions.clear()
+        self._repaint_regions.update(regions)
