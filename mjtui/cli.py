@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from mjtui import __version__
+from mjtui.notify import MODES as NOTIFY_MODES
 
 EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
 EXIT_CRASH = 70  # EX_SOFTWARE: the dashboard hit a bug (trace written, session saved)
@@ -46,6 +47,10 @@ def _common_options() -> argparse.ArgumentParser:
                        help="image preview protocol in the dashboard (default auto)")
     group.add_argument("--read-only", action="store_true", default=sup,
                        help="dashboard: watch only, disable every action that starts a job")
+    group.add_argument("--notify", choices=(*NOTIFY_MODES, "on"), default=sup, metavar="MODE",
+                       help="desktop notifications through the terminal: auto, osc9, osc99, "
+                            "osc777, bell or off (default: notify in the config, auto); "
+                            "`watch --notify` turns them on for a script")
     return common
 
 
@@ -142,7 +147,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     return top, commands
 
 
-_OPTIONS_WITH_VALUE = {"--base-url", "--session", "--poll-interval", "--images"}
+_OPTIONS_WITH_VALUE = {"--base-url", "--session", "--poll-interval", "--images", "--notify"}
 
 
 def split_command(argv: Sequence[str]) -> tuple[list[str], str | None, list[str]]:
@@ -168,7 +173,20 @@ def split_command(argv: Sequence[str]) -> tuple[list[str], str | None, list[str]
     return list(argv), None, []
 
 
+def _bare_notify_flags(argv: Sequence[str]) -> list[str]:
+    """`--notify` not followed by a mode means "on, as configured": `watch --notify ID` works."""
+    out = list(argv)
+    for position, token in enumerate(out):
+        if token == "--":
+            break
+        following = out[position + 1] if position + 1 < len(out) else ""
+        if token == "--notify" and following not in NOTIFY_MODES:
+            out[position] = "--notify=on"
+    return out
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    argv = _bare_notify_flags(argv)
     top, commands = build_parsers()
     before, command, rest = split_command(argv)
     if command is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -22,8 +23,9 @@ from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
 from mjtui.config import ConfigError
+from mjtui.notify import BatchedNotifier, EventKind, JobEvent, choose_notifier, tmux_passthrough
 from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
-from mjtui.session import Session, SessionError, TrackedTask, save_session
+from mjtui.session import Session, SessionError, TrackedTask, modal_time_left, save_session
 from mjtui.text import printable
 from mjtui.tracker import TaskUpdate, Tracker
 
@@ -55,6 +57,8 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_CONFIG
     handler = _HANDLERS[args.command]
     context = Context(args, backend, session, out, settings.poll_interval)
+    if getattr(args, "notify", None) is not None:  # only when asked: scripts get no surprises
+        context.notify_mode = settings.notify
     try:
         return asyncio.run(context.run(handler))
     except KeyboardInterrupt:
@@ -79,6 +83,9 @@ class Context:
         self.out = out
         self.poll_interval = poll_interval
         self.save_failed = False
+        self.notify_mode = ""  # `watch --notify`: the mode (auto, osc99, ...); "" for none
+        self.notify_write: Callable[[str], object] | None = None  # tests: instead of /dev/tty
+        self.notified: dict[str, Status] = {}  # the state each task was last notified for
 
     async def run(self, handler: Callable[[Context], Awaitable[int]]) -> int:
         try:
@@ -239,6 +246,7 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
     the session already knew it (finished, or unchanged since).
     """
     failed: set[str] = set()
+    notifier = _watch_notifier(ctx)
 
     def on_update(update: TaskUpdate) -> None:
         task = update.task
@@ -255,6 +263,8 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
         _emit(ctx, task, update.error, update.stalled)
         if task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
             failed.add(task.id)
+        if notifier is not None:
+            _notify_change(ctx, notifier, task)
         if task.status is Status.MODAL:  # it needs input: waiting here would never end
             ctx.error(f"{task.id} waits in MODAL for input: answer it with "
                       f"`mjtui modal {task.id} [--prompt P] [--mask-url URL]`")
@@ -267,7 +277,53 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
     for task_id in ids:
         tracker.track(task_id)
     await tracker.run_until_all_final()
+    if notifier is not None:
+        notifier.flush()  # the last news goes out now, not after the batch window
     return EXIT_TASK_FAILED if failed else EXIT_OK
+
+
+_NOTIFY_KINDS: dict[Status, EventKind] = {
+    Status.SUCCESS: "finished", Status.FAILURE: "failed", Status.MODAL: "modal",
+}
+
+
+def _watch_notifier(ctx: Context) -> BatchedNotifier | None:
+    """`watch --notify`: notifications to the controlling terminal (stdout may be a pipe)."""
+    if not ctx.notify_mode:
+        return None
+    write = ctx.notify_write or _terminal_writer()
+    if write is None:
+        ctx.error("--notify: no terminal to notify through (no /dev/tty); notifications off")
+        return None
+    choice = choose_notifier(ctx.notify_mode, env=os.environ,
+                             tmux_passthrough=tmux_passthrough(os.environ))
+    loop = asyncio.get_running_loop()
+    return BatchedNotifier(choice, write, lambda delay, callback: loop.call_later(delay, callback))
+
+
+def _terminal_writer() -> Callable[[str], None] | None:
+    try:
+        tty = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - lives as long as watch
+    except OSError:
+        return None
+
+    def write(text: str) -> None:
+        tty.write(text)
+        tty.flush()
+
+    return write
+
+
+def _notify_change(ctx: Context, notifier: BatchedNotifier, task: Task) -> None:
+    """A notification when a task reaches a final state or MODAL (once per state)."""
+    kind = _NOTIFY_KINDS.get(task.status)
+    if kind is None or task.status is ctx.notified.get(task.id):
+        return
+    ctx.notified[task.id] = task.status
+    tracked = ctx.session.get(task.id)
+    name = (tracked.label if tracked else "") or task.prompt or task.id
+    left = modal_time_left(tracked, time.time()) if tracked and kind == "modal" else None
+    notifier.add(JobEvent(kind, name, left))
 
 
 async def _watch(ctx: Context) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mjtui.api.addresses import is_loopback_host
+from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.paths import config_file, default_download_dir
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
@@ -47,6 +48,7 @@ class Settings:
     image_cache_mb: int = 200
     download_dir: str = ""
     bell: bool = True
+    notify: str = "auto"  # desktop notifications: auto | osc9 | osc99 | osc777 | bell | off
     theme: str = ""
     read_only: bool = False
     max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
@@ -76,6 +78,7 @@ _FILE_KEYS: dict[str, tuple[str, tuple[type, ...], str]] = {
     "image_cache_mb": ("image_cache_mb", (int,), "an integer"),
     "download_dir": ("download_dir", (str,), "a string"),
     "bell": ("bell", (bool,), "true or false"),
+    "notify": ("notify", (str,), "a string"),
     "theme": ("theme", (str,), "a string"),
     "read_only": ("read_only", (bool,), "true or false"),
     "max_concurrency": ("max_concurrency", (int,), "an integer"),
@@ -89,6 +92,7 @@ _ENV_KEYS = {
     "APIMART_BASE_URL": "base_url",
     "MJTUI_POLL_INTERVAL": "poll_interval",
     "MJTUI_IMAGES": "images",
+    "MJTUI_NOTIFY": "notify",
 }
 
 
@@ -174,6 +178,13 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
             raise fail(
                 "images",
                 f"images must be one of {', '.join(IMAGE_MODES)}, not {values['images'][:40]!r}",
+            )
+    if "notify" in values:
+        values["notify"] = values["notify"].strip().lower()
+        if values["notify"] not in NOTIFY_MODES:
+            raise fail(
+                "notify",
+                f"notify must be one of {', '.join(NOTIFY_MODES)}, not {values['notify'][:40]!r}",
             )
     if values.get("image_cache_mb", 0) < 0:
         raise fail("image_cache_mb", "image_cache_mb must be 0 or more")

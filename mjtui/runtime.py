@@ -56,8 +56,9 @@ def settings_from_args(args: object) -> Settings:
 
     overrides = {
         name: getattr(args, name)
-        for name in ("base_url", "session", "poll_interval", "demo", "images", "read_only")
-        if getattr(args, name, None) is not None
+        for name in ("base_url", "session", "poll_interval", "demo", "images", "read_only",
+                     "notify")
+        if getattr(args, name, None) not in (None, "on")  # bare --notify: as configured
     }
     return load_settings(overrides)
 

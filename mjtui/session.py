@@ -46,6 +46,16 @@ class SessionError(Exception):
         self.column = column
 
 
+MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
+
+
+def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
+    """Seconds left to answer a MODAL task, or None when it is not waiting."""
+    if tracked.task.status is not Status.MODAL or tracked.modal_since is None:
+        return None
+    return max(0.0, tracked.modal_since + MODAL_WINDOW - now)
+
+
 @dataclass(frozen=True, slots=True)
 class TrackedTask:
     """One task in a session: its last known state plus what only we know about it."""

@@ -16,7 +16,7 @@ from mjtui.actions import ButtonKind, ButtonSpec
 from mjtui.api.client import ImagineRequest
 from mjtui.api.errors import ApimartError, OutcomeUnknown
 from mjtui.api.models import Status, Task
-from mjtui.session import TrackedTask
+from mjtui.session import MODAL_WINDOW, TrackedTask
 from mjtui.text import printable
 from mjtui.ui.widgets.task_table import RowState
 
@@ -184,7 +184,7 @@ class FollowUpActions:
         app = self.mjtui
         origin = tracked.origin.lower()
         kind = "custom_zoom" if "zoom" in origin else "vary_region" if "region" in origin or "inpaint" in origin else "other"
-        deadline = tracked.modal_since + 30 * 60 if tracked.modal_since else None
+        deadline = tracked.modal_since + MODAL_WINDOW if tracked.modal_since else None
 
         async def submit(prompt: str | None, mask_url: str | None) -> SubmitOutcome:
             try:

@@ -19,8 +19,7 @@ from textual.visual import RichVisual, visualize
 from textual.widgets import Static
 
 from mjtui import actions
-from mjtui.api.models import Status
-from mjtui.session import TrackedTask
+from mjtui.session import TrackedTask, modal_time_left
 from mjtui.ui.format import (
     STATUS_COMPONENTS,
     ago,
@@ -34,16 +33,8 @@ from mjtui.ui.format import (
 )
 from mjtui.ui.widgets.task_table import RowState
 
-MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
 FIELD_LIMIT = 200  # label, action, origin: one-line fields, cut with … past this
 REASON_LIMIT = 1000  # fail reason, problem
-
-
-def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
-    """Seconds left to answer a MODAL task, or None when it is not waiting."""
-    if tracked.task.status is not Status.MODAL or tracked.modal_since is None:
-        return None
-    return max(0.0, tracked.modal_since + MODAL_WINDOW - now)
 
 
 class KeyValues:
