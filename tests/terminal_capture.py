@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
 
+from mjtui.images import ImageLoader
+from mjtui.ui.widgets.image_preview import ImagePreview
+
+STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
 APC_G = re.compile(r"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 SIXEL = re.compile(r"\x1bP[0-9;]*q")
 
@@ -42,10 +47,10 @@ class CaptureDriver(HeadlessDriver):
         return len(self.written)
 
 
-def run_capturing(app: App[Any], size: tuple[int, int]) -> Any:
+def run_capturing(app: App[Any], size: tuple[int, int], **options: Any) -> Any:
     """`app.run_test` with the capturing driver; `app._driver` is the CaptureDriver inside."""
     app.driver_class = CaptureDriver
-    return app.run_test(size=size, headless=False)
+    return app.run_test(size=size, headless=False, **options)
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,16 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.05)
+
+
+class PreviewApp(App[None]):
+    """Just the preview pane, with one protocol, over the whole terminal."""
+
+    CSS_PATH = STYLES
+
+    def __init__(self, loader: ImageLoader | None, protocol: str = "halfcell") -> None:
+        super().__init__()
+        self.loader, self.protocol = loader, protocol
+
+    def compose(self) -> ComposeResult:
+        yield ImagePreview(self.loader, protocol=self.protocol, id="preview")

@@ -15,8 +15,8 @@ import pytest
 from image_fixtures import CDN, grid_png, make_loader, png_bytes
 from PIL import Image
 from rich.color import ColorSystem
-from terminal_capture import KittyLog, run_capturing, settle
-from textual.app import App, ComposeResult
+from terminal_capture import KittyLog, PreviewApp, run_capturing, settle
+from textual.app import App
 from textual.pilot import Pilot
 
 from mjtui.images import ImageLoader
@@ -29,19 +29,6 @@ from mjtui.ui.widgets.kitty_image import (
     free_all_uploads,
     uploads_for,
 )
-
-STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
-
-
-class KittyApp(App[None]):
-    CSS_PATH = STYLES
-
-    def __init__(self, loader: ImageLoader) -> None:
-        super().__init__()
-        self.loader = loader
-
-    def compose(self) -> ComposeResult:
-        yield ImagePreview(self.loader, protocol="tgp", id="preview")
 
 
 @pytest.fixture
@@ -75,7 +62,7 @@ async def show(pilot: Pilot[Any], key: str, path: str, mode: str = "grid") -> No
 
 
 async def test_one_upload_per_picture_and_revisits_reuse_the_id(loader: ImageLoader) -> None:
-    app = truecolor(KittyApp(loader))
+    app = truecolor(PreviewApp(loader, "tgp"))
     async with run_capturing(app, (100, 40)) as pilot:
         await show(pilot, "A", "/a.png")
         await show(pilot, "B", "/b.png")
@@ -96,7 +83,7 @@ async def test_one_upload_per_picture_and_revisits_reuse_the_id(loader: ImageLoa
 
 
 async def test_idle_refreshes_send_no_image_data(loader: ImageLoader) -> None:
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (100, 40)) as pilot:
         await show(pilot, "A", "/a.png")
         start = app._driver.mark()
@@ -127,7 +114,7 @@ async def test_every_write_goes_through_the_driver(
             return True
 
     monkeypatch.setattr(sys, "__stdout__", Spy())
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (100, 40)) as pilot:
         await show(pilot, "A", "/a.png")
         assert kitty(app).uploads()
@@ -136,7 +123,7 @@ async def test_every_write_goes_through_the_driver(
 
 
 async def test_resize_replaces_the_upload_and_deletes_the_old_one(loader: ImageLoader) -> None:
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (100, 40)) as pilot:
         await show(pilot, "A", "/a.png")
         (first,) = kitty(app).uploads()
@@ -149,7 +136,7 @@ async def test_resize_replaces_the_upload_and_deletes_the_old_one(loader: ImageL
 
 
 async def test_tiles_then_back_reuses_uploads(loader: ImageLoader) -> None:
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (100, 40)) as pilot:
         await show(pilot, "A", "/a.png")
         await show(pilot, "A", "/a.png", "tiles")
@@ -161,7 +148,7 @@ async def test_tiles_then_back_reuses_uploads(loader: ImageLoader) -> None:
 
 
 async def test_fullscreen_closed_and_reopened_uploads_once(loader: ImageLoader) -> None:
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (100, 40)) as pilot:
         for _ in range(3):
             app.push_screen(FullscreenPreview(loader, CDN + "/b.png", protocol="tgp"))
@@ -215,7 +202,7 @@ def test_placeholders_are_24_bit_and_address_every_cell() -> None:
 
 
 async def test_free_all_uploads_is_safe_without_uploads(loader: ImageLoader) -> None:
-    app = KittyApp(loader)
+    app = PreviewApp(loader, "tgp")
     async with run_capturing(app, (40, 12)) as pilot:
         await pilot.pause()
         assert free_all_uploads(app) == 0

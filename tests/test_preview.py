@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 from image_fixtures import CDN, TILE_COLOURS, grid_png, make_loader, png_bytes
-from terminal_capture import settle
+from terminal_capture import PreviewApp, run_capturing, settle
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from mjtui.images import ImageLoader
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
-
-STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.tcss"
 
 # Choosing and detecting the protocol: tests/test_terminal_probe.py.
 
@@ -26,23 +25,12 @@ STYLES = Path(__file__).resolve().parent.parent / "mjtui" / "styles" / "preview.
 # -- the widget under Pilot ---------------------------------------------------------------------
 
 
-class PreviewApp(App[None]):
-    CSS_PATH = STYLES
-
-    def __init__(self, loader: ImageLoader | None, protocol: str = "halfcell") -> None:
-        super().__init__()
-        self.loader, self.protocol = loader, protocol
-
-    def compose(self) -> ComposeResult:
-        yield ImagePreview(self.loader, protocol=self.protocol, id="preview")
-
-
 def screen_text(app: App[Any]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-def ready_images(app: App[Any]) -> list[Any]:
-    return [slot.image_widget for slot in app.query(PreviewSlot) if slot.has_class("-ready")]
+def ready_images(node: Any) -> list[Any]:
+    return [slot.image_widget for slot in node.query(PreviewSlot) if slot.has_class("-ready")]
 
 
 @pytest.fixture
@@ -239,3 +227,37 @@ async def test_show_images_before_mount(cdn_loader: tuple[ImageLoader, Any]) -> 
 def test_detect_rejects_unknown_names_before_touching_the_terminal() -> None:
     with pytest.raises(ValueError, match="unknown image protocol"):
         detect_terminal_protocol("kitty")
+
+
+class TickingApp(PreviewApp):
+    """A screen underneath that changes on every tick, like the dashboard's progress cells."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("tick 0", id="ticker")
+        yield ImagePreview(self.loader, protocol=self.protocol, id="preview")
+
+
+@pytest.mark.parametrize("protocol", ["halfcell", "tgp", "sixel"])
+async def test_fullscreen_sends_nothing_while_the_screen_underneath_changes(
+    cdn_loader: tuple[ImageLoader, Any], protocol: str
+) -> None:
+    app = TickingApp(cdn_loader[0], protocol)
+    async with run_capturing(app, (100, 30), notifications=True) as pilot:
+        app.push_screen(FullscreenPreview(cdn_loader[0], f"{CDN}/grid.png", protocol=protocol))
+        await settle(pilot)
+        assert ready_images(app.screen)
+        mark = app._driver.mark()
+        for tick in range(1, 11):
+            app.query_one("#ticker", Static).update(f"tick {tick}")
+            await pilot.pause(0.02)
+        await settle(pilot)
+        assert app._driver.text(mark) == ""
+        # Its own changes still show: a toast comes, and when it goes its rows are redrawn.
+        app.notify("over the picture", timeout=0.2)
+        await pilot.pause(0.1)
+        assert "over the picture" in app._driver.text(mark)
+        mark = app._driver.mark()
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert not list(app.screen.query("Toast"))
+        assert app._driver.text(mark)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from PIL import Image
 from textual import work
@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Grid, Vertical
 from textual.content import Content
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -27,6 +27,7 @@ from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts, image_widg
 PreviewMode = Literal["grid", "tiles", "single"]
 _MAX_CELLS = 290  # TGP placeholders can address at most 297 rows/columns
 RESIZE_DEBOUNCE = 0.25
+LAYOUT_WAITS = 25  # x 20 ms: how long a load waits for its slot to be laid out
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,13 @@ class ImagePreview(Widget):
 
     async def _fill(self, request: _Request, slot: PreviewSlot, source: tuple[str, int]) -> None:
         loader, key = self._loader, self._key(slot, source)
+        # A slot that was hidden (the main one while tiles were on) has no size until the
+        # next layout, which may come after this refresh: wait for it, briefly.
+        for _ in range(LAYOUT_WAITS):
+            if key is not None or loader is None:
+                break
+            await asyncio.sleep(0.02)
+            key = self._key(slot, source)
         if loader is None or key is None:
             return
         cell, resolution = self._geometry
@@ -251,6 +259,10 @@ def preview_image_class(protocol: str) -> type[Widget]:
         from mjtui.ui.widgets.kitty_image import KittyImage
 
         return KittyImage
+    if protocol == "sixel":
+        from mjtui.ui.widgets.sixel_image import SixelImage
+
+        return SixelImage
     return base
 
 
@@ -293,3 +305,12 @@ class FullscreenPreview(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ImagePreview).show_images(self._url, [self._url], "single", tile=self._tile)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Regions alone come from the dashboard underneath, which Textual passes up to the
+        screen on top on every change (each poll's progress cells). This screen is opaque:
+        nothing of it shows, so the picture's rows are not sent again for it."""
+        if regions and not layout and not recompose and self.styles.background.a == 1:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)

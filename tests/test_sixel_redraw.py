@@ -1,0 +1,154 @@
+"""Sixel previews are sent once per change and again only when something drew over them.
+
+Frames are captured in-process (tests/terminal_capture.py) and the Sixel images in them
+(`DCS ... q`) counted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from image_fixtures import CDN, grid_png, make_loader, png_bytes
+from rich.cells import cell_len
+from terminal_capture import PreviewApp, run_capturing, settle, sixel_count
+from textual.app import App, ComposeResult
+from textual.errors import NoWidget
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from mjtui.images import ImageLoader
+from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview
+from mjtui.ui.widgets.sixel_image import SixelLayer, cursor_forward
+
+
+class Dialog(ModalScreen[None]):
+    def compose(self) -> ComposeResult:
+        yield Label("a dialog over the picture")
+
+
+@pytest.fixture
+def loader(tmp_path: Path) -> ImageLoader:
+    routes: dict[str, bytes | int] = {
+        "/a.png": grid_png(256),
+        "/b.png": png_bytes((300, 200), (10, 120, 200)),
+    }
+    return make_loader(tmp_path, routes)[0]
+
+
+def sent_since(app: App[Any], mark: int) -> int:
+    return sixel_count(app._driver.text(mark))
+
+
+async def show(pilot: Pilot[Any], key: str, path: str, mode: str = "grid") -> None:
+    pilot.app.query_one(ImagePreview).show_images(key, [CDN + path], mode)  # type: ignore[arg-type]
+    await settle(pilot)
+
+
+async def idle_repaints(pilot: Pilot[Any], times: int = 10) -> None:
+    for _ in range(times):
+        pilot.app.screen.refresh()  # the whole screen repainted: a full update
+        await pilot.pause()
+        pilot.app.query_one(ImagePreview).refresh()
+        for layer in pilot.app.query(SixelLayer):
+            layer.refresh()
+        await pilot.pause()
+
+
+async def test_sent_once_and_not_again_while_nothing_changes(loader: ImageLoader) -> None:
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        await show(pilot, "A", "/a.png")
+        assert sent_since(app, 0) == 1
+        mark = app._driver.mark()
+        await idle_repaints(pilot)
+        assert sent_since(app, mark) == 0
+        await show(pilot, "B", "/b.png")
+        assert sent_since(app, mark) == 1
+
+
+async def test_a_dialog_closed_sends_it_once(loader: ImageLoader) -> None:
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        await show(pilot, "A", "/a.png")
+        for _ in range(2):
+            app.push_screen(Dialog())
+            await settle(pilot)
+            mark = app._driver.mark()
+            app.pop_screen()
+            await settle(pilot)
+            await idle_repaints(pilot, 3)
+            assert sent_since(app, mark) == 1
+
+
+async def test_fullscreen_closed_sends_the_pane_once(loader: ImageLoader) -> None:
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        await show(pilot, "A", "/a.png")
+        app.push_screen(FullscreenPreview(loader, CDN + "/b.png", protocol="sixel"))
+        await settle(pilot)
+        mark = app._driver.mark()
+        await idle_repaints(pilot)
+        assert sent_since(app, mark) == 0  # the full-screen picture, left open
+        app.pop_screen()
+        await settle(pilot)
+        assert sent_since(app, mark) == 1
+
+
+async def test_tiles_off_sends_the_grid_again(loader: ImageLoader) -> None:
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        await show(pilot, "A", "/a.png")
+        await show(pilot, "A", "/a.png", "tiles")
+        mark = app._driver.mark()
+        await show(pilot, "A", "/a.png")
+        assert sent_since(app, mark) == 1
+
+
+async def test_a_toast_over_the_picture_then_gone_sends_it_again(loader: ImageLoader) -> None:
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30), notifications=True) as pilot:
+        await show(pilot, "A", "/a.png")
+        layer = app.query_one(SixelLayer)
+        preview_region = layer.region
+        mark = app._driver.mark()
+        app.notify("a toast over the picture", timeout=0.3)
+        await pilot.pause(0.1)
+        toasts = list(app.screen.query("Toast"))
+        assert toasts and toasts[0].region.overlaps(preview_region)
+        assert sent_since(app, mark) == 0  # not sent over the toast
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert not list(app.screen.query("Toast"))
+        assert sent_since(app, mark) == 1  # the toast went: the picture is whole again
+
+
+@pytest.mark.parametrize("width", range(3, 300, 37))
+def test_cursor_forward_is_as_wide_as_it_moves(width: int) -> None:
+    segment = cursor_forward(width)
+    assert cell_len(segment.text) == width
+    assert segment.text.startswith("\x1b[") and segment.text.endswith("C")
+    assert int(segment.text[2:-1]) == width
+
+
+async def test_dashboard_toasts_stay_off_the_preview(tmp_path: Path) -> None:
+    from ui_fixtures import SIZE, demo_session, make_app, make_env
+
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env), image_protocol="halfcell")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        for n in range(6):
+            app.notify(f"finished task {n}\nwith a second line", title="Finished", timeout=30)
+        await pilot.pause(0.3)
+        preview = app.dashboard.query_one("#preview").region
+        shown = []
+        for toast in app.dashboard.query("Toast"):
+            try:
+                shown.append(app.dashboard.find_widget(toast).visible_region)
+            except NoWidget:  # scrolled out of the rack
+                pass
+        assert shown
+        assert not [region for region in shown if region.overlaps(preview)]
