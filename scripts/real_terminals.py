@@ -1,6 +1,7 @@
 """Run `mjtui --demo --images auto` in real terminals under Xvfb and judge the preview pane.
 
     .venv/bin/python scripts/real_terminals.py [--json] [--only NAME ...] [--out DIR]
+                                               [--commit REV | --app-root DIR]
 
 For each terminal (xterm -ti vt340: Sixel; xterm -tn xterm-256color: no graphics; kitty) it
 1. asks the terminal what it is (`scripts/rt_query.py` in a window of its own: DA1, DA2,
@@ -13,7 +14,13 @@ For each terminal (xterm -ti vt340: Sixel; xterm -tn xterm-256color: no graphics
    toasts of the start are gone (--settle seconds);
 4. judges the preview pane (bottom right, computed from the window's cell grid and the
    dashboard's layout) by its pixels: picture / blank / tofu / no-picture, and saves the
-   last screenshot, scaled down, as `<out>/<terminal>.png`.
+   last screenshot, scaled down, as `<out>/<terminal>.png`;
+5. opens Diagnostics (ctrl+p) and reads the protocol the app says it chose, and why.
+
+The table: "chose" is what Diagnostics says, "sent" what the bytes show (a Kitty upload or
+placeholders: tgp; a Sixel DCS: sixel; many half blocks: halfcell), "verdict" what the
+pixels show. --json adds the terminal's answers, the app's probe on the wire, the judge's
+numbers and the wire's counts (uploads, placements, deletes).
 
 Verdicts (see `judge`): "picture" (many colours, not a repeated glyph; "pixels" or "cells"
 says whether it is at pixel or at half-cell resolution), "blank" (the pane is almost one
@@ -30,6 +37,8 @@ installed but does not start. Every wait is bounded; every process started here 
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
 import os
 import re
@@ -38,6 +47,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -222,15 +232,21 @@ def judge_file(path: Path) -> tuple[str, str, dict[str, float]]:
 
 
 def wire_facts(raw: bytes) -> dict[str, object]:
-    """Which image protocol the app used, from the bytes it wrote to the terminal."""
-    tgp = re.findall(rb"\x1b_G([^;\x1b]*)", raw)
-    transmits = [c for c in tgp if re.search(rb"(^|,)a=[Tt](,|$)", c)]
-    queries = [c for c in tgp if re.search(rb"(^|,)a=q(,|$)", c)]
-    deletes = [c for c in tgp if re.search(rb"(^|,)a=d(,|$)", c)]
+    """Which image protocol the app used, from the bytes it wrote to the terminal.
+
+    Kitty graphics: a control block with no `a=` (or a=t/T) transmits data, chunked with
+    m=1...m=0 under one id, so uploads are counted as distinct ids; `a=p,U=1` is a virtual
+    placement (Unicode placeholders); deletes are listed by their `d=` key (`d=i` keeps the
+    data, `d=I` frees it)."""
+    blocks = [dict(part.split(b"=", 1) for part in m.group(1).split(b",") if b"=" in part)
+              for m in re.finditer(rb"\x1b_G([^;\x1b]*)", raw)]
+    uploads = {b.get(b"i") for b in blocks if b.get(b"a", b"t") in (b"t", b"T")}
+    placements = [b for b in blocks if b.get(b"a") == b"p"]
+    deletes = [b"d=" + b.get(b"d", b"a") for b in blocks if b.get(b"a") == b"d"]
     placeholders = raw.count("\U0010eeee".encode())
     sixels = len(re.findall(rb"\x1bP[0-9;]*q", raw))
     half_blocks = raw.count("▀".encode()) + raw.count("▄".encode())
-    if transmits or placeholders:
+    if uploads or placeholders:
         protocol = "tgp"
     elif sixels:
         protocol = "sixel"
@@ -239,8 +255,11 @@ def wire_facts(raw: bytes) -> dict[str, object]:
     else:
         protocol = "none seen"
     return {
-        "protocol": protocol, "bytes": len(raw), "tgp_transmits": len(transmits),
-        "tgp_queries": len(queries), "tgp_deletes": len(deletes),
+        "protocol": protocol, "bytes": len(raw), "tgp_uploads": len(uploads),
+        "tgp_placements": len(placements),
+        "tgp_virtual_placements": sum(1 for b in placements if b.get(b"U") == b"1"),
+        "tgp_deletes": [d.decode() for d in deletes],
+        "tgp_queries": sum(1 for b in blocks if b.get(b"a") == b"q"),
         "tgp_placeholder_cells": placeholders, "sixel_images": sixels,
         "half_block_chars": half_blocks,
     }
@@ -426,14 +445,24 @@ def keep_screenshot(shot: Path, dest: Path) -> str:
     return str(dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest)
 
 
-_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[P\]_^X].*?(?:\x1b\\|\x07)|\x1b.",
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[P\]_^X].*?(?:\x1b\\\\|\x07)|\x1b.",
                       re.DOTALL)
+
+
+def last_words(raw: bytes, limit: int = 400) -> str:
+    """The end of what the app wrote, as text (a traceback, an error line)."""
+    text = _ESCAPES.sub(b" ", raw[-20000:]).decode("utf-8", "replace")
+    return " ".join(text.split())[-limit:]
+
+
+_OSC52 = re.compile(rb"\x1b\]52;[a-z]*;([A-Za-z0-9+/=]+)(?:\x07|\x1b\\\\)")
 
 
 def read_diagnostics(display: str, window: str, raw_path: Path, dest: Path) -> dict[str, str]:
     """Open Diagnostics from the command palette (ctrl+p, "diagnostics", enter), save a
-    screenshot (kept with --keep), and read its "images" lines back from the bytes the app
-    wrote meanwhile: {"protocol": ..., "why": ..., "cell size": ...}."""
+    screenshot (kept with --keep), press c (copy report): the app sends the whole report as
+    OSC 52, which the relay recorded; its [images] lines, {"protocol": ..., "why": ...,
+    "cell size": ...}, come back from there."""
     before = raw_path.stat().st_size if raw_path.exists() else 0
     press(display, "ctrl+p")
     time.sleep(1.0)
@@ -444,13 +473,22 @@ def read_diagnostics(display: str, window: str, raw_path: Path, dest: Path) -> d
     found: dict[str, str] = {}
     if screenshot(display, window, dest):
         found["screenshot"] = str(dest)
+    press(display, "c")
+    time.sleep(1.5)
     with open(raw_path, "rb") as handle:
         handle.seek(before)
-        text = _ESCAPES.sub(b"\n", handle.read()).decode("utf-8", "replace")
-    for key in ("protocol", "why", "cell size", "requested protocol"):
-        match = re.search(rf"(?m)^\s*{key}\s{{2,}}(\S.*?)\s*$", text)
-        if match:
-            found[key] = match.group(1)
+        copies = _OSC52.findall(handle.read())
+    if not copies:
+        found["error"] = "no OSC 52 copy of the report on the wire"
+        return found
+    report = base64.b64decode(copies[-1]).decode("utf-8", "replace")
+    section = ""
+    for line in report.splitlines():
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == "images" and ": " in line:
+            key, value = line.split(": ", 1)
+            found[key.strip()] = value.strip()
     return found
 
 
@@ -493,8 +531,10 @@ def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
                 result.chose = result.diagnostics.get("protocol", "")
                 result.why = result.diagnostics.get("why", "")
                 press(display, "Escape")
+                time.sleep(0.8)  # Esc then q within ~0.15 s can read as alt+q
             press(display, "q")
-            wait_for(lambda: proc.poll() is not None, 8)
+            if not wait_for(lambda: proc.poll() is not None, 8):
+                result.reason = "the app did not quit on q within 8 s"
     finally:
         stop(proc)
     try:
@@ -502,10 +542,13 @@ def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
     except (OSError, ValueError):
         result.app_exit = None
     try:
-        result.wire = wire_facts(raw_path.read_bytes())
-        result.sent = str(result.wire["protocol"])
+        raw = raw_path.read_bytes()
     except OSError:
-        result.sent = "unknown"
+        raw = b""
+    result.wire = wire_facts(raw)
+    result.sent = str(result.wire["protocol"])
+    if result.app_exit not in (0, None) or "not drawn" in result.detail:
+        result.reason = f"the app's last words: {last_words(raw)!r}"
     result.app_probe = app_probe(run_dir / "wire.events.jsonl")
     return result
 
@@ -571,16 +614,59 @@ def main(argv: list[str] | None = None) -> int:
                              "is judged (the start's toasts are gone after ~10 s)")
     parser.add_argument("--no-query", action="store_true",
                         help="skip asking each terminal what it is (rt_query.py)")
-    parser.add_argument("--app-root", type=Path, default=ROOT, metavar="DIR",
-                        help="the checkout whose mjtui runs (default: this one), e.g. a "
-                             "`git worktree` of another commit")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--app-root", type=Path, default=ROOT, metavar="DIR",
+                        help="the checkout whose mjtui runs (default: this one, as it is on "
+                             "disk, uncommitted changes included)")
+    source.add_argument("--commit", metavar="REV",
+                        help="run the mjtui of this commit instead (`git archive` of this "
+                             "repository into the temporary folder), e.g. to compare before "
+                             "and after a fix")
     parser.add_argument("--no-diagnostics", action="store_true",
                         help="skip reading the chosen protocol and its reason from the app's "
                              "Diagnostics screen (opened after the screenshot)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
-    terminals = [t for t in TERMINALS if not args.only or t.name in args.only]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    work = Path(tempfile.mkdtemp(prefix="mjtui-real-terminals-"))
+    try:
+        app_root, app = args.app_root.resolve(), app_revision(args.app_root)
+        if args.commit:
+            app_root, app = work / "app", f"commit {unpack_commit(args.commit, work / 'app')}"
+        terminals = [t for t in TERMINALS if not args.only or t.name in args.only]
+        results, code = check_terminals(terminals, work, args, app_root)
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if args.json:
+        print(json.dumps({"app": app, "date": stamp, "exit": code,
+                          "terminals": [asdict(r) for r in results]}, indent=1))
+    else:
+        print(f"mjtui --demo --images auto from {app}, {stamp}")
+        print_table(results)
+    return code
+
+
+def unpack_commit(rev: str, dest: Path) -> str:
+    """`git archive REV` of this repository into `dest`; the commit's short hash."""
+    def git(*argv: str) -> bytes:
+        return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True,
+                              timeout=60, check=True).stdout
+
+    short = git("rev-parse", "--short", f"{rev}^{{commit}}").decode().strip()
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(git("archive", short)), mode="r:") as archive:
+        archive.extractall(dest, filter="data")
+    return short
+
+
+def check_terminals(terminals: list[Terminal], work: Path, args: argparse.Namespace,
+                    app_root: Path) -> tuple[list[Result], int]:
+    """Skip the terminals whose packages are missing, run the others in one Xvfb."""
     results: list[Result] = []
     runnable: list[Terminal] = []
     for term in terminals:
@@ -593,9 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             runnable.append(term)
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     code = 0
-    work = Path(tempfile.mkdtemp(prefix="mjtui-real-terminals-"))
     display: Display | None = None
     try:
         if runnable:
@@ -611,28 +695,15 @@ def main(argv: list[str] | None = None) -> int:
             run_dir.mkdir()
             assert display is not None
             results.append(run_terminal(display.name, term, run_dir, args.out, args.settle,
-                                        not args.no_query, args.app_root.resolve(),
-                                        not args.no_diagnostics))
+                                        not args.no_query, app_root, not args.no_diagnostics))
     finally:
         if display is not None:
             display.close()
-        if args.keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
     order = {t.name: n for n, t in enumerate(TERMINALS)}
     results.sort(key=lambda r: order[r.terminal])
     if any(r.status != "skipped" and r.verdict != "picture" for r in results):
         code = code or 1
-    app = app_revision(args.app_root)
-    if args.json:
-        print(json.dumps({"app": app, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                          "exit": code, "terminals": [asdict(r) for r in results]}, indent=1))
-    else:
-        print(f"mjtui --demo --images auto from {app}, "
-              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-        print_table(results)
-    return code
+    return results, code
 
 
 if __name__ == "__main__":
