@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ScreenStackError
 from textual.screen import Screen
 
 
@@ -25,7 +26,10 @@ class QuietBackground(Screen[Any]):
     """Mix into a screen that dialogs open over (before `Screen` in the bases)."""
 
     def _compositor_refresh(self) -> None:
-        covered = self.is_attached and self.app.screen is not self
+        try:
+            covered = self.app.screen is not self
+        except ScreenStackError:  # shutting down
+            covered = False
         if not covered:
             super()._compositor_refresh()
             return
