@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 
 def crop_tile(grid: Image.Image, index: int) -> Image.Image:
@@ -60,3 +60,39 @@ def scale_for_cells(
     """
     cells_w, cells_h = fit_cells(image.width, image.height, *box_cells, cell_size)
     return resize_to(image, pane_pixels(max(1, cells_w), max(1, cells_h), cell_resolution))
+
+
+# The 16 colours a truecolour cell is matched against when the terminal has only 16 (Rich's
+# STANDARD_PALETTE, the VGA set): a picture made of exactly these is shown as it was dithered.
+ANSI16 = (
+    (0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0),
+    (0, 0, 170), (170, 0, 170), (0, 170, 170), (170, 170, 170),
+    (85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85),
+    (85, 85, 255), (255, 85, 255), (85, 255, 255), (255, 255, 255),
+)
+_BAYER4 = (0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5)
+DITHER_STRENGTH = 64  # how far (of 255) the ordered pattern moves a colour before matching
+
+
+def dither_ansi16(image: Image.Image, strength: int = DITHER_STRENGTH) -> Image.Image:
+    """The picture in the 16 ANSI colours, ordered-dithered (4x4 Bayer), as RGB.
+
+    Chosen by looking at renders of the demo grid and a photo: matching each cell to the
+    nearest of 16 colours turns skies, gradients and faces into flat blocks; Floyd-Steinberg
+    keeps the tones but speckles false colours at two pixels per cell; a regular pattern
+    keeps them, calmly.
+    """
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+    row_patterns = [bytes(_BAYER4[(y % 4) * 4 + x % 4] * strength // 16 for x in range(width))
+                    for y in range(4)]
+    pattern = Image.frombytes("L", rgb.size, b"".join(row_patterns[y % 4] for y in range(height)))
+    shifted = ImageChops.add(rgb, Image.merge("RGB", (pattern,) * 3), 1.0, -strength // 2)
+    return shifted.quantize(palette=_ansi16_palette(), dither=Image.Dither.NONE).convert("RGB")
+
+
+def _ansi16_palette() -> Image.Image:
+    palette = Image.new("P", (1, 1))
+    flat = [channel for colour in ANSI16 for channel in colour]
+    palette.putpalette(flat + flat[-3:] * (256 - len(ANSI16)))
+    return palette

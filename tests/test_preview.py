@@ -6,15 +6,19 @@ stdout (anchors.md B.6).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from image_fixtures import CDN, TILE_COLOURS, grid_png, make_loader, png_bytes
+from PIL import Image
+from rich.color import ColorSystem
 from terminal_capture import PreviewApp, run_capturing, settle
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from mjtui.image_scale import ANSI16, dither_ansi16
 from mjtui.images import ImageLoader
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
@@ -261,3 +265,64 @@ async def test_fullscreen_sends_nothing_while_the_screen_underneath_changes(
         await settle(pilot)
         assert not list(app.screen.query("Toast"))
         assert app._driver.text(mark)
+
+
+def gradient_png(size: tuple[int, int] = (256, 128)) -> bytes:
+    """A sky-like gradient: what 16 colours flatten into a few bands."""
+    image = Image.new("RGB", size)
+    image.putdata([(x * 255 // size[0], 90 + y // 4, 200 - x // 3)
+                   for y in range(size[1]) for x in range(size[0])])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("system", "dithered"), [(ColorSystem.STANDARD, True),
+                                                  (ColorSystem.TRUECOLOR, False),
+                                                  (ColorSystem.EIGHT_BIT, False)])
+async def test_halfcell_is_dithered_for_16_colours(
+    tmp_path: Path, system: ColorSystem, dithered: bool
+) -> None:
+    loader, _ = make_loader(tmp_path, {"/sky.png": gradient_png()})
+    app = PreviewApp(loader)
+    app.console._color_system = system
+    async with run_capturing(app, (100, 40)) as pilot:  # headless: never dithered
+        app.query_one(ImagePreview).show_images("a", [f"{CDN}/sky.png"], "grid")
+        await settle(pilot)
+        (image,) = ready_images(app)
+        colours = {image.image.getpixel((x, y)) for x in range(image.image.width)
+                   for y in range(image.image.height)}
+        assert (colours <= set(ANSI16)) is dithered
+        if dithered:
+            # Seen from a little away (4x4 blocks), the dithered picture keeps the tones that
+            # matching each pixel to its nearest colour loses.
+            original = image.image.copy()  # already dithered; rebuild the plain scaled one
+            plain = Image.open(io.BytesIO(gradient_png())).convert("RGB").resize(original.size)
+            nearest = plain.quantize(palette=_palette(), dither=Image.Dither.NONE).convert("RGB")
+            assert block_error(original, plain) < block_error(nearest, plain)
+
+
+def _palette() -> Image.Image:
+    palette = Image.new("P", (1, 1))
+    flat = [channel for colour in ANSI16 for channel in colour]
+    palette.putpalette(flat * 16)
+    return palette
+
+
+def block_error(image: Image.Image, reference: Image.Image, block: int = 4) -> float:
+    """Mean distance between 4x4-block averages of two pictures."""
+    small = (image.width // block, image.height // block)
+    ours, theirs = (im.resize(small, Image.Resampling.BOX) for im in (image, reference))
+    pairs = zip(ours.tobytes(), theirs.tobytes(), strict=True)  # R, G, B of every pixel
+    return sum(abs(a - b) for a, b in pairs) / (small[0] * small[1])
+
+
+def test_dither_keeps_tones_that_nearest_colour_loses() -> None:
+    ramp = Image.new("RGB", (64, 8))
+    ramp.putdata([(x * 4, x * 4, x * 4) for _ in range(8) for x in range(64)])
+    dithered = dither_ansi16(ramp)
+    assert {dithered.getpixel((x, y)) for x in range(64) for y in range(8)} <= set(ANSI16)
+    # The mean brightness of each 4x4 block follows the ramp (within a palette step).
+    for x in range(0, 64, 4):
+        block = [dithered.getpixel((x + i, j))[0] for i in range(4) for j in range(4)]
+        assert abs(sum(block) / 16 - (x + 1.5) * 4) <= 48

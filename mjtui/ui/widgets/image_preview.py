@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from mjtui.image_scale import crop_tile, pane_pixels, scale_for_cells
+from mjtui.image_scale import crop_tile, dither_ansi16, pane_pixels, scale_for_cells
 from mjtui.images import ImageError, ImageLoader
 from mjtui.text import printable
 from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts, image_widget_class
@@ -212,6 +212,14 @@ class ImagePreview(Widget):
             slot.show_image(scaled, (scaled.width // resolution[0], scaled.height // resolution[1]))
         return scaled is not None
 
+    def _sixteen_colours(self) -> bool:
+        """Half-cell colours on a 16-colour terminal (TERM=xterm): dither, or they posterise.
+
+        Not without a terminal (headless: tests, SVG snapshots), whatever TERM says."""
+        app = self.app
+        return (self.protocol == "halfcell" and not app.is_headless
+                and app.console.color_system in ("standard", "windows"))
+
     @work(exclusive=True, group="preview")
     async def _load(
         self, request: _Request, pending: list[tuple[PreviewSlot, tuple[str, int]]]
@@ -233,7 +241,8 @@ class ImagePreview(Widget):
         box = (min(slot.content_size.width, _MAX_CELLS), min(slot.content_size.height, _MAX_CELLS))
         try:
             original = await loader.load(source[0])
-            scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution)
+            scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution,
+                                             self._sixteen_colours())
         except ImageError as exc:
             if self._request is request:
                 slot.show_message(f"image unavailable: {exc}")
@@ -272,10 +281,13 @@ def _prepare(
     box: tuple[int, int],
     cell: tuple[int, int],
     resolution: tuple[int, int],
+    ansi16: bool = False,
 ) -> Image.Image:
-    """Crop (tile 1-4) and scale for a box of cells; runs in a thread."""
+    """Crop (tile 1-4) and scale for a box of cells, dithered for a 16-colour terminal if
+    asked; runs in a thread."""
     source = crop_tile(original, tile) if tile else original
-    return scale_for_cells(source, box, cell, resolution)
+    scaled = scale_for_cells(source, box, cell, resolution)
+    return dither_ansi16(scaled) if ansi16 else scaled
 
 
 class FullscreenPreview(ModalScreen[None]):

@@ -35,7 +35,7 @@ from mjtui.ui.preview import image_widget_class
 # The base class first: `image_widget_class` imports textual-image without probing the
 # terminal, after which its placeholder table can be imported.
 _TGPImage: Any = image_widget_class("tgp")
-from textual_image.renderable.tgp import _NUMBER_TO_DIACRITIC
+from textual_image.renderable.tgp import _NUMBER_TO_DIACRITIC  # isort: skip
 
 APC, ST = "\x1b_G", "\x1b\\"
 PLACEHOLDER = "\U0010eeee"
