@@ -3,10 +3,14 @@
 The demo jobs (every state at once) on a seeded fake whose clock never moves by itself; the app
 and its tracker read the same clock; one poll fills the session; previews use the half-cell
 renderer (SVG shows it) and are waited for; cursors do not blink; times print in UTC.
+
+pytest-textual-snapshot starts the app with `App.run()`, not `run_test()` as the pilot tests do,
+and on Python 3.12+ `App.run()` makes the loop start tasks eagerly: see `lazy_tasks`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +46,31 @@ def modal_clock_defaults() -> dict[str, Any]:
     return defaults
 
 
+# How long one step may wait for the app's background work: far above what it takes (well
+# under a second), so a stuck load fails the test with a message instead of hanging it.
+STEP_TIMEOUT = 20.0
+
+
+def lazy_tasks() -> None:
+    """Start tasks the ordinary way, as `run_test()` (every pilot test) and Python 3.11 do.
+
+    On Python 3.12+ Textual's `App.run()` sets `asyncio.eager_task_factory`: a task runs up to
+    its first `await` inside `create_task`. The fake answers a poll without ever suspending, so
+    such a poll ends before the tracker has stored its task: the tracker keeps a finished task
+    as "in flight" forever and `poll_due()` never returns (issue 18). The tracker must be made
+    eager-safe (see tests/test_guards.py); until then the snapshots run on a lazy loop.
+    """
+    asyncio.get_running_loop().set_task_factory(None)
+
+
+async def bounded(awaitable: Awaitable[Any], what: str, timeout: float = STEP_TIMEOUT) -> Any:
+    """`await awaitable`, failing with `what` when it takes longer than `timeout` seconds."""
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except TimeoutError:
+        raise AssertionError(f"snapshot app: {what} did not finish in {timeout:g} s") from None
+
+
 async def idle(pilot: Any, rounds: int = 6) -> None:
     """Wait until no background work (image loads, saves) is left; dialogs' waits excepted."""
     for _ in range(rounds):
@@ -50,7 +79,8 @@ async def idle(pilot: Any, rounds: int = 6) -> None:
                 if w.group not in ("dialogs", "poller") and not w.is_finished]
         if not busy:
             break
-        await pilot.app.workers.wait_for_complete(busy)
+        names = ", ".join(sorted({w.name or w.group for w in busy}))
+        await bounded(pilot.app.workers.wait_for_complete(busy), f"workers ({names})")
     pilot.app.dashboard._refresh_status_line()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
@@ -60,7 +90,8 @@ async def idle(pilot: Any, rounds: int = 6) -> None:
 async def prepare(pilot: Any) -> None:
     """One poll of every demo job, then let the previews load. The toasts that poll raised
     are dismissed: they would cover the screens these pictures are about."""
-    await pilot.app.tracker.poll_due()
+    lazy_tasks()
+    await bounded(pilot.app.tracker.poll_due(), "the first poll of the demo jobs")
     await idle(pilot)
     pilot.app.clear_notifications()
     await pilot.pause()
