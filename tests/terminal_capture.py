@@ -122,3 +122,39 @@ class PreviewApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield ImagePreview(self.loader, protocol=self.protocol, id="preview")
+
+
+_TOKENS = re.compile(
+    r"\x1bP.*?\x1b\\"  # DCS (Sixel) ... ST: draws, the cursor is put back by the app
+    r"|\x1b_.*?\x1b\\"  # APC (Kitty graphics)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    r"|\x1b\[[0-9;?<>=]*[ -/]*[@-~]"  # CSI
+    r"|\x1b[@-Z\\-_7-8]"  # two-character escapes
+    r"|\n|[^\x1b\n]",
+    re.DOTALL,
+)
+
+
+def paint(text: str, size: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """Where the text written lands: a tiny terminal for what Textual writes (cursor
+    positioning, forward moves, newlines and printable cells; colours are ignored)."""
+    from rich.cells import cell_len
+
+    cells: dict[tuple[int, int], str] = {}
+    x = y = 0
+    for token in _TOKENS.findall(text):
+        if token.startswith("\x1b["):
+            final, params = token[-1], token[2:-1]
+            numbers = [int(n) if n.isdigit() else 0 for n in params.split(";")] if params else []
+            if final == "H":
+                y, x = (numbers + [1, 1])[0] - 1, (numbers[1:] + [1])[0] - 1
+            elif final == "C":
+                x = min(size[0] - 1, x + max(1, numbers[0] if numbers else 1))
+        elif token == "\n":
+            y += 1
+        elif not token.startswith("\x1b"):
+            width = cell_len(token)
+            if width:
+                cells[(x, y)] = token
+                x += width
+    return cells

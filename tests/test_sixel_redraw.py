@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from image_fixtures import CDN, grid_png, make_loader, png_bytes
 from rich.cells import cell_len
-from terminal_capture import PreviewApp, run_capturing, settle, sixel_count
+from terminal_capture import PreviewApp, paint, run_capturing, settle, sixel_count
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal
 from textual.errors import NoWidget
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from mjtui.images import ImageLoader
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview
@@ -152,3 +153,47 @@ async def test_dashboard_toasts_stay_off_the_preview(tmp_path: Path) -> None:
                 pass
         assert shown
         assert not [region for region in shown if region.overlaps(preview)]
+
+
+class BesideApp(App[None]):
+    """The picture with text to its right and below, on the same lines."""
+
+    CSS = """
+    Horizontal { height: 1fr; }
+    ImagePreview { width: 40; height: 1fr; }
+    #right { width: 1fr; }
+    """
+
+    def __init__(self, loader: ImageLoader) -> None:
+        super().__init__()
+        self.loader = loader
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield ImagePreview(self.loader, protocol="sixel", id="preview")
+            yield Static("\n".join(f"right-{n:02d}" for n in range(30)), id="right")
+
+
+async def test_a_full_update_puts_what_is_right_of_the_picture_in_place(
+    loader: ImageLoader,
+) -> None:
+    app = BesideApp(loader)
+    async with run_capturing(app, (80, 24)) as pilot:
+        app.query_one(ImagePreview).show_images("A", [CDN + "/a.png"], "grid")
+        await settle(pilot)
+        layer = app.query_one(SixelLayer)
+        assert layer.sent == 1 and layer.region.width > 0
+        right = app.query_one("#right").region
+        for damaged in (True, False):  # an update that sends the picture, one that does not
+            if damaged:
+                layer._damaged()
+            mark = app._driver.mark()
+            app.screen.refresh()
+            await pilot.pause()
+            assert sent_since(app, mark) == int(damaged)
+            cells = paint(app._driver.text(mark), app.size)
+            for row in range(right.y, min(right.bottom, app.size.height)):
+                label = "".join(cells.get((right.x + n, row), "?") for n in range(8))
+                assert label == f"right-{row - right.y:02d}", (row, label)
+            # Nothing was written over the picture itself.
+            assert not [xy for xy in cells if layer.region.contains(*xy)]
