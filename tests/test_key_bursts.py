@@ -30,8 +30,10 @@ from ui_fixtures import (
 
 from mjtui.session import load_session
 from mjtui.ui.key_hold import KeyHold
+from mjtui.ui.screens.actions_menu import ActionsMenu
 from mjtui.ui.screens.dashboard import DashboardScreen
 from mjtui.ui.screens.dialogs import AddTasksDialog, LabelDialog, find_task_ids
+from mjtui.ui.screens.help import HelpScreen
 from mjtui.ui.screens.imagine import TYPED_AHEAD, ImagineDialog
 from mjtui.ui.screens.modal_input import ModalInputDialog
 
@@ -216,7 +218,7 @@ async def test_held_keys_are_replayed_when_focus_never_moves(tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.key_hold = KeyHold(app, timeout=0.5)
-        app.key_hold.start()
+        app.key_hold.start("input")
         for key in burst_events("/ok"):
             app.post_message(key)
         await pilot.pause()
@@ -246,3 +248,41 @@ async def test_keys_before_the_table_is_composed_do_nothing(tmp_path: Path) -> N
         for action in ("label", "reroll", "prefix", "actions_menu", "modal"):
             assert early.check_action(action, ("u",)) is None
         assert app.dashboard.check_action("label", ()) is True
+
+
+async def test_keys_behind_a_key_that_opens_a_screen_are_dropped_once_it_is_up(
+        tmp_path: Path) -> None:
+    """`x1`, `xn`, `?q` in one read: the menu (or help) opens, and the keys typed before it
+    was on screen neither choose in it nor run under it (a second dialog, a quit, a job)."""
+    async with demo_dashboard(tmp_path) as (env, app, pilot):
+        await burst(pilot, "x1n", "\r")
+        assert isinstance(app.screen, ActionsMenu)
+        assert "ignored 3 keys typed before this screen was up" in toast_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.dashboard
+
+        await burst(pilot, "?q")
+        assert isinstance(app.screen, HelpScreen) and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        await burst(pilot, "/ok")  # and the hold is over: the next burst works as before
+        assert app.dashboard.query_one("#filter", Input).value == "ok"
+        no_side_effects(app, env)
+
+
+async def test_a_dialog_closed_twice_by_one_burst_leaves_the_dashboard_up(
+        tmp_path: Path) -> None:
+    """enter enter: two Submitted (or NodeSelected) messages reach the dialog before it is
+    gone. The second close popped the dashboard: a blank screen, then ScreenStackError."""
+    async with demo_dashboard(tmp_path) as (env, app, pilot):
+        for opener, keys in (("l", ["fox", "\r", "\r"]), ("L", ["\r", "\r"]),
+                             ("a", ["\t", "\t", "\r", "\r"])):
+            await pilot.press(opener)
+            await settle(pilot)
+            assert app.screen is not app.dashboard
+            await burst(pilot, *keys)
+            assert app.screen is app.dashboard, keys
+            assert app.return_code is None
+        assert app.session.tasks[env.job("finished grid")].label == "fox"
+        no_side_effects(app, env)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textual import events, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.message import Message
 from textual.timer import Timer
 
@@ -105,6 +106,7 @@ class MjtuiApp(App[None]):
         theme = self.session.view.theme or self.settings.theme
         if theme and theme in self.available_themes:
             self.theme = theme
+        self.screen_change_signal.subscribe(self, self.key_hold.screen_changed)
         self.push_screen(self.dashboard)
         for tracked in self.session:
             self.tracker.track(tracked.id, tracked.task)
@@ -137,14 +139,22 @@ class MjtuiApp(App[None]):
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self.key_hold.hold(event):
                 return
-            opens = isinstance(event, events.Key) and self.key_hold.opens_input(event)
+            opens = self.key_hold.opens(event) if isinstance(event, events.Key) else None
             await super().on_event(event)
             if opens:
-                self.key_hold.start()
+                self.key_hold.start(opens)
             return
         if isinstance(event, events.DescendantFocus):
             self.key_hold.focus_moved()
         await super().on_event(event)
+
+    def pop_screen(self) -> AwaitComplete:
+        """The dashboard is never popped. A screen whose closing message came twice in one
+        burst of keys (enter enter on the lineage tree) dismissed itself twice, and the
+        second pop took the dashboard away: a blank screen, then ScreenStackError."""
+        if self.screen is self.dashboard:
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def _fatal_error(self) -> None:
         """Textual's exit trace for an unhandled exception, minus its local variables: it is

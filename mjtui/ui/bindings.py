@@ -51,9 +51,14 @@ DASHBOARD_BINDINGS: list[Binding] = [
 
 # Actions that open a text input or move focus. Keys typed right behind one of their keys, in
 # the same terminal read, are held until the focus has moved, then go there (ui/key_hold.py).
-# Never the actions menu or a confirm dialog: typed-ahead keys must not choose a billed job.
 OPENS_INPUT: frozenset[str] = frozenset({
     "filter", "add_tasks", "new_imagine", "label", "modal",  # the dashboard's inputs
     "focus_next", "focus_previous",  # tab and shift+tab, in the dialogs' forms
     "command_palette",  # ctrl+p: its search box
+})
+# Actions that open a screen of keys. Keys typed right behind them are dropped once it is up:
+# they were typed before anyone saw it (the actions menu's keys start billed jobs), and run
+# on the dashboard under it they started jobs or opened a second dialog over the first.
+OPENS_SCREEN: frozenset[str] = frozenset({
+    "actions_menu", "help", "lineage", "fullscreen", "remove",
 })

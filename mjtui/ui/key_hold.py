@@ -7,13 +7,15 @@ back up to the app, and the focus it gives (`focus()`, `push_screen`) comes late
 `/world` opened an empty filter box and ran `w o r l d` as hotkeys on the table (`r` a billed
 reroll). `KeyHold` closes the gap: after the app forwards a key whose binding opens an input,
 the keys behind it are held until focus has moved, then replayed in order to the new focus.
-A hold ends after `HOLD_TIMEOUT` whatever happens, so no key is ever lost or stuck.
+Behind a key that opens a screen of keys (the actions menu, help...) they are held until the
+screen is up, then dropped: nobody saw what they would press. A hold ends after
+`HOLD_TIMEOUT` whatever happens, replaying the keys, so none is ever stuck.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, Literal
 
 from textual import events
 from textual.app import App
@@ -23,7 +25,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from mjtui.ui.bindings import OPENS_INPUT
+from mjtui.ui.bindings import OPENS_INPUT, OPENS_SCREEN
 
 HOLD_TIMEOUT = 1.0  # seconds: far above a dialog's mount time, short enough not to feel stuck
 _REMEMBERED = 256  # replayed keys remembered for `was_replayed` (a burst is rarely longer)
@@ -36,35 +38,40 @@ def types_text(widget: Widget | None) -> bool:
     return isinstance(widget, Input)
 
 
+Opens = Literal["input", "screen"]
+
+
 class KeyHold:
-    """Holds keys (and pastes) while an input opens; the app calls it from `on_event`."""
+    """Holds keys (and pastes) while an input or a screen opens; the app calls it from
+    `on_event`, and from the screen-change signal."""
 
     def __init__(self, app: App[Any], *, timeout: float = HOLD_TIMEOUT) -> None:
         self.app = app
         self.timeout = timeout
         self._held: list[events.Key | events.Paste] = []
+        self._opening: Opens | None = None
         self._opened_from: tuple[Screen[Any], Widget | None] | None = None  # focus at the start
         self._timer: Timer | None = None
         self._replayed: deque[events.Key] = deque(maxlen=_REMEMBERED)
 
     @property
     def holding(self) -> bool:
-        return self._opened_from is not None
+        return self._opening is not None
 
     def hold(self, event: events.Key | events.Paste) -> bool:
         """Keep this key or paste for later if an input is still opening. True if kept."""
-        if self._opened_from is None:
+        if self._opening is None:
             return False
         self._held.append(event)
         return True
 
-    def opens_input(self, event: events.Key) -> bool:
-        """Will this key, about to be forwarded, run a binding that opens an input or
-        moves focus? Mirrors `App._check_bindings`: priority bindings from the app down,
-        then the rest from the focus up, the first enabled binding for the key wins."""
+    def opens(self, event: events.Key) -> Opens | None:
+        """What the binding of this key, about to be forwarded, opens: an input (or a focus
+        move), a screen, or nothing. Mirrors `App._check_bindings`: priority bindings from
+        the app down, then the rest from the focus up; the first enabled one wins."""
         app = self.app
         if event.is_printable and types_text(app.focused):
-            return False  # typed into the box that has focus: no binding sees it
+            return None  # typed into the box that has focus: no binding sees it
         screen = app.screen
         chains: list[tuple[bool, list[tuple[DOMNode, Any]]]] = [
             (True, list(reversed(screen._binding_chain))),
@@ -77,32 +84,47 @@ class KeyHold:
                         continue
                     target, name, params = app._parse_action(binding.action, namespace)
                     if target.check_action(name, params):
-                        return name in OPENS_INPUT
-        return False
+                        return "input" if name in OPENS_INPUT else \
+                            "screen" if name in OPENS_SCREEN else None
+        return None
 
-    def start(self) -> None:
-        """Hold what comes next, until focus moves away from where it is now."""
-        if self._opened_from is None:
+    def start(self, opening: Opens) -> None:
+        """Hold what comes next, until focus moves (an input) or the screen changes."""
+        if self._opening is None:
+            self._opening = opening
             self._opened_from = (self.app.screen, self.app.focused)
             self._timer = self.app.set_timer(self.timeout, self.release, name="key-hold")
 
     def focus_moved(self) -> None:
         """Something got focus: if it is the input that was opening, replay the held keys."""
-        if self._opened_from is None:
+        if self._opening is None:
             return
         focused = self.app.focused
         if focused is None or (self.app.screen, focused) == self._opened_from:
             return  # a pushed screen not focused yet, or focus back where it was
-        self.release()
+        self.release(drop=self._opening == "screen")
 
-    def release(self) -> None:
+    def screen_changed(self, screen: Screen[Any]) -> None:
+        """A screen was pushed: the keys held behind the key that opened it are dropped.
+        (An input on a new screen waits for its focus instead: see `focus_moved`.)"""
+        if self._opening == "screen" and self._opened_from and screen is not self._opened_from[0]:
+            self.release(drop=True)
+
+    def release(self, *, drop: bool = False) -> None:
         """Replay the held keys, in order, to whatever has focus now (new events: a key
-        among them that opens another input starts another hold, which keeps the rest)."""
+        among them that opens another input starts another hold, which keeps the rest),
+        or, with `drop`, let them go and say how many."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self._opened_from = None
+        self._opening = self._opened_from = None
         held, self._held = self._held, []
+        if drop:
+            if held:
+                count = f"{len(held)} key{'s' * (len(held) != 1)}"
+                self.app.notify(f"ignored {count} typed before this screen was up",
+                                timeout=3, markup=False)
+            return
         for event in held:
             if isinstance(event, events.Key):
                 replay: events.Key | events.Paste = events.Key(event.key, event.character)

@@ -1,8 +1,9 @@
 """Small modal dialogs: confirm, label a task, add task IDs.
 
-Every dialog is a `ModalScreen[T]` dismissed with a typed result (None or False on escape),
-drawn as a centred bordered panel with a title and a muted line of keys. Text that may come
-from the API is shown through `literal()`: never parsed as markup, escapes made visible.
+Every dialog is a `Dialog[T]` (a ModalScreen that closes once) dismissed with a typed result
+(None or False on escape), drawn as a centred bordered panel with a title and a muted line of
+keys. Text that may come from the API is shown through `literal()`: never parsed as markup,
+escapes made visible.
 """
 
 from __future__ import annotations
@@ -12,15 +13,30 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Button, Input, Static, TextArea
 
 from mjtui.api.addresses import validate_task_id
 from mjtui.api.errors import InvalidTaskId
 from mjtui.text import printable
+
+
+class Dialog(ModalScreen[ScreenResultType]):
+    """A modal screen that closes once.
+
+    Textual's `dismiss` pops whatever screen is on top. Two messages from one burst of keys
+    (enter enter: two Input.Submitted, two Button.Pressed) both reach the dialog before it is
+    gone, so the second dismiss popped the screen beneath: the dashboard (a blank screen,
+    then ScreenStackError) or a dialog opened in the meantime."""
+
+    def dismiss(self, result: ScreenResultType | None = None) -> AwaitComplete:
+        if self not in self.app.screen_stack:
+            return AwaitComplete.nothing()  # closed already: the top is not ours to pop
+        return super().dismiss(result)
 
 
 def literal(text: str, *, keep_newlines: bool = False, limit: int | None = None) -> Content:
@@ -43,7 +59,7 @@ def help_line(text: str) -> Static:
     return Static(Content(text), classes="dialog-help")
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Dialog[bool]):
     """Ask yes or no. `y`/`enter` confirm, `n`/`escape` cancel; the body is shown literally."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,7 +106,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm")
 
 
-class LabelDialog(ModalScreen[str | None]):
+class LabelDialog(Dialog[str | None]):
     """Edit a task's label. Returns the new label ("" clears it) or None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
@@ -160,7 +176,7 @@ def parse_task_ids(
     return valid, invalid, duplicates
 
 
-class AddTasksDialog(ModalScreen[list[str] | None]):
+class AddTasksDialog(Dialog[list[str] | None]):
     """Paste or type task IDs (any mix of spaces, commas, newlines) to start tracking them.
 
     The summary under the text updates as you type. Submitting is refused while any ID is

@@ -20,14 +20,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.events import Key
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 from textual.widgets.select import NoSelection
 
 from mjtui.api.client import ImagineRequest
 from mjtui.text import printable
 from mjtui.ui.key_hold import typed_ahead
-from mjtui.ui.screens.dialogs import help_line, title_bar
+from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
 
 TYPED_AHEAD = "enter was typed before the form was on screen: check it, then press enter"
 
@@ -40,7 +39,7 @@ class SubmitOutcome:
     error: str | None = None
 
 
-class SubmittingDialog(ModalScreen[str | None]):
+class SubmittingDialog(Dialog[str | None]):
     """Base for forms that submit once through a caller's coroutine and close on success."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
