@@ -30,7 +30,8 @@ boxes, e.g. Kitty placeholders in a kitty without placeholder support), "no-pict
 
 Exit status: 0 when every terminal that ran shows a picture (terminals skipped for a missing
 package do not count: their reason is printed, e.g. "kitty: skipped, not installed");
-1 when a terminal that ran shows anything else, or the app never drew; 3 when Xvfb is
+1 when a terminal that ran shows anything else, the app never drew, or the check itself
+failed there (verdict "error": no window, no screenshot); 3 when Xvfb is
 installed but does not start. Every wait is bounded; every process started here is killed.
 """
 
@@ -120,7 +121,7 @@ class Result:
     terminal: str
     title: str
     version: str = ""
-    status: str = "skipped"  # "ran" | "skipped" | "error"
+    status: str = "skipped"  # "ran" | "skipped" | "error" (no window, no screenshot)
     reason: str = ""
     chose: str = ""  # the protocol the app's Diagnostics screen names ("" if not read)
     why: str = ""  # and the reason it gives
@@ -381,9 +382,25 @@ def find_window(display: str, klass: str, timeout: float = 20) -> str | None:
     return wait_for(look, timeout)
 
 
+SCREENSHOT_ERRORS: list[str] = []  # what `import` said when it failed (shown with --json)
+
+
 def screenshot(display: str, window: str, path: Path) -> bool:
-    x_run(display, "import", "-window", window, str(path), timeout=20)
-    return path.exists() and path.stat().st_size > 0
+    """`import -window` into `path` (replaced only when the capture worked)."""
+    partial = path.with_suffix(".partial.png")
+    partial.unlink(missing_ok=True)
+    env = {**os.environ, "DISPLAY": display}
+    try:
+        done = subprocess.run(["import", "-window", window, str(partial)], env=env,
+                              capture_output=True, text=True, timeout=20, check=False)
+        error = done.stderr.strip() or f"exit {done.returncode}"
+    except subprocess.TimeoutExpired:
+        error = "import took more than 20 s"
+    if partial.exists() and partial.stat().st_size > 0:
+        partial.replace(path)
+        return True
+    SCREENSHOT_ERRORS.append(error[:300])
+    return False
 
 
 def save_small(source: Path, dest: Path) -> None:
@@ -435,7 +452,9 @@ def watch_preview(display: str, window: str, shot: Path, settle: float,
             break
         time.sleep(1.0)
     if not shot.exists():
-        result.verdict, result.detail = "no-picture", "no screenshot could be taken"
+        result.status, result.verdict = "error", "error"
+        last = SCREENSHOT_ERRORS[-1] if SCREENSHOT_ERRORS else "?"
+        result.detail = f"no screenshot could be taken ({last})"
         return None
     return shot
 
@@ -506,8 +525,8 @@ def run_terminal(display: str, term: Terminal, run_dir: Path, out_dir: Path,
     try:
         window = find_window(display, "rtapp")
         if window is None:
-            result.status, result.reason = "error", "no window within 20 s"
-            result.verdict = "no-picture"
+            result.status, result.verdict = "error", "error"
+            result.detail = "no window within 20 s"
             return result
 
         def drawn() -> bool:
