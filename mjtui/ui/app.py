@@ -135,7 +135,8 @@ class MjtuiApp(App[None]):
         await self.backend.client.aclose()
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys and pastes typed behind a key that opens an input wait for it (see KeyHold)."""
+        """Keys and pastes typed behind a key that opens an input wait for it; behind one
+        that opens a screen, they are dropped once it is up (see KeyHold)."""
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self.key_hold.hold(event):
                 return

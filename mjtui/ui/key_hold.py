@@ -59,7 +59,7 @@ class KeyHold:
         return self._opening is not None
 
     def hold(self, event: events.Key | events.Paste) -> bool:
-        """Keep this key or paste for later if an input is still opening. True if kept."""
+        """Keep this key or paste while an input or a screen is opening. True if kept."""
         if self._opening is None:
             return False
         self._held.append(event)
