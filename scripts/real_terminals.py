@@ -90,8 +90,7 @@ class Terminal:
         extra = (["-ti", "vt340", "-xrm", "XTerm*decTerminalID: vt340",
                   "-xrm", "XTerm*numColorRegisters: 256"]
                  if self.name == "xterm-vt340" else ["-tn", "xterm-256color"])
-        return ["xterm", *extra, "-name", klass, "-geometry", f"{COLS}x{ROWS}",
-                "-xrm", "XTerm*allowTitleOps: false", "-e", *command]
+        return ["xterm", *extra, "-name", klass, "-geometry", f"{COLS}x{ROWS}", "-e", *command]
 
     def env(self) -> dict[str, str]:
         # kitty draws with OpenGL: Xvfb has no GPU, mesa's software renderer does it.
@@ -203,8 +202,8 @@ def judge(stats: dict[str, float]) -> tuple[str, str]:
     - picture: not repeating, at least 15 % of the pane off the dominant colour, and many
       colours (>= 8 on 0.5 % of the pane each, or >= 64 in all: text has 2-4 and some
       anti-aliasing shades; a 256-colour half-cell picture 20-40); "cells" when the colour
-      changes across almost
-      only on cell borders (half-cell blocks: one colour per half cell), else "pixels";
+      changes across almost only on cell borders (half-cell blocks: one colour per half
+      cell), else "pixels";
     - no-picture: anything else (a message, a few stray glyphs, garbage)."""
     if stats["dominant_share"] >= 0.93 or stats["std"] < 6:
         return "blank", f"{stats['dominant_share']:.0%} of the pane is one colour"
@@ -235,13 +234,20 @@ def judge_file(path: Path) -> tuple[str, str, dict[str, float]]:
 def wire_facts(raw: bytes) -> dict[str, object]:
     """Which image protocol the app used, from the bytes it wrote to the terminal.
 
-    Kitty graphics: a control block with no `a=` (or a=t/T) transmits data, chunked with
-    m=1...m=0 under one id, so uploads are counted as distinct ids; `a=p,U=1` is a virtual
+    Kitty graphics: a control block with no `a=` (or a=t/T) transmits data, in chunks: an
+    upload starts with a transmit block that does not follow an m=1 block (textual-image
+    repeats the id in every chunk, the spec does not require it); `a=p,U=1` is a virtual
     placement (Unicode placeholders); deletes are listed by their `d=` key (`d=i` keeps the
     data, `d=I` frees it)."""
     blocks = [dict(part.split(b"=", 1) for part in m.group(1).split(b",") if b"=" in part)
               for m in re.finditer(rb"\x1b_G([^;\x1b]*)", raw)]
-    uploads = {b.get(b"i") for b in blocks if b.get(b"a", b"t") in (b"t", b"T")}
+    uploads, upload_ids, continuing = 0, set(), False
+    for block in blocks:
+        transmit = block.get(b"a", b"t") in (b"t", b"T")
+        if transmit and not continuing:
+            uploads += 1
+            upload_ids.add(block.get(b"i") or block.get(b"I"))
+        continuing = transmit and block.get(b"m") == b"1"
     placements = [b for b in blocks if b.get(b"a") == b"p"]
     deletes = [b"d=" + b.get(b"d", b"a") for b in blocks if b.get(b"a") == b"d"]
     placeholders = raw.count("\U0010eeee".encode())
@@ -256,7 +262,8 @@ def wire_facts(raw: bytes) -> dict[str, object]:
     else:
         protocol = "none seen"
     return {
-        "protocol": protocol, "bytes": len(raw), "tgp_uploads": len(uploads),
+        "protocol": protocol, "bytes": len(raw), "tgp_uploads": uploads,
+        "tgp_upload_ids": len(upload_ids),
         "tgp_placements": len(placements),
         "tgp_virtual_placements": sum(1 for b in placements if b.get(b"U") == b"1"),
         "tgp_deletes": [d.decode() for d in deletes],

@@ -63,7 +63,7 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
 @needs_terminals
 def test_xterm_256color_shows_a_half_cell_picture(tmp_path: Path) -> None:
     code, out, err = _run(["--only", "xterm-256color", "--no-query", "--no-diagnostics",
-                           "--settle", "10",
+                           "--settle", "12",
                            "--json", "--out", str(tmp_path)])
     if code == XVFB_FAILED:
         pytest.skip(f"Xvfb does not start here: {out[-300:]} {err[-300:]}")
