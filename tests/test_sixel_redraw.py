@@ -197,3 +197,25 @@ async def test_a_full_update_puts_what_is_right_of_the_picture_in_place(
                 assert label == f"right-{row - right.y:02d}", (row, label)
             # Nothing was written over the picture itself.
             assert not [xy for xy in cells if layer.region.contains(*xy)]
+
+
+async def test_encoding_runs_off_the_ui_thread(
+    loader: ImageLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from mjtui.ui.widgets import sixel_image
+
+    threads: list[bool] = []
+    encode = sixel_image.image_to_sixels
+
+    def spy(*args: Any) -> str:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return encode(*args)
+
+    monkeypatch.setattr(sixel_image, "image_to_sixels", spy)
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        await show(pilot, "A", "/a.png")
+        assert threads == [False]
+        assert sent_since(app, 0) == 1

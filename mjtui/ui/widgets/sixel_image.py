@@ -18,6 +18,7 @@ Import this module only after `mjtui.ui.preview` has imported textual-image (its
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -31,7 +32,9 @@ from mjtui.ui.preview import image_widget_class
 
 # The base class first: `image_widget_class` imports textual-image without probing.
 _SixelImage: Any = image_widget_class("sixel")
-from textual_image._pixeldata import PixelData  # isort: skip
+from textual_image._geometry import ImageSize  # isort: skip
+from textual_image._pixeldata import PixelData, PixelMeta  # isort: skip
+from textual_image._sixel import image_to_sixels  # isort: skip
 from textual_image._terminal import get_cell_size  # isort: skip
 from textual_image.widget.sixel import _ImageSixelImpl  # isort: skip
 
@@ -73,6 +76,7 @@ class SixelLayer(_ImageSixelImpl):  # type: ignore[misc,valid-type]
         self._drawn: tuple[Any, ...] | None = None  # what the terminal shows, if up to date
         self._covered = False  # something was drawn over part of the picture
         self._encoded: tuple[tuple[Any, ...], str] | None = None
+        self._encoding: tuple[Any, ...] | None = None  # the key a thread is encoding
         self.sent = 0  # pictures sent, for tests and diagnostics
 
     def on_mount(self) -> None:
@@ -114,6 +118,8 @@ class SixelLayer(_ImageSixelImpl):  # type: ignore[misc,valid-type]
         self._covered = covered
         if key != self._drawn:
             data = self._sixel_data(crop, cell, background)
+            if data is None:  # being encoded: the old picture stays until it is ready
+                return lines
             last = lines[-1]
             emit = [control(move_to(visible.x, visible.y)), control(data),
                     control(move_to(visible.x, visible.bottom - 1))]
@@ -129,14 +135,45 @@ class SixelLayer(_ImageSixelImpl):  # type: ignore[misc,valid-type]
         edges = [visible.x, *inner, visible.right]
         return [right - left for left, right in pairwise(edges) if right > left]
 
-    def _sixel_data(self, crop: Region, cell: Any, background: Any) -> str:
+    def _sixel_data(self, crop: Region, cell: Any, background: Any) -> str | None:
+        """The Sixel data for this crop, or None while a thread encodes it (70-500 ms: not
+        on the UI's thread); the layer repaints itself when it is ready."""
         key = (id(self.image), crop, self.content_size, cell, background)
         if self._encoded is not None and self._encoded[0] == key:
             return self._encoded[1]
-        pixels = self._crop_image(self._scale_image(PixelData(self.image), cell), crop, cell)
-        data = self._image_to_sixels(pixels.pil_image, self._sixel_options, background=background)
+        if self._encoding != key:
+            self._encoding = key
+            width, height = self._pixel_size(cell)
+            job = partial(self._encode, key, self.image, (width, height), crop, cell, background,
+                          self._sixel_options)
+            self.run_worker(job, thread=True, exclusive=True, group="sixel-encode",
+                            exit_on_error=False)
+        return None
+
+    def _pixel_size(self, cell: Any) -> tuple[int, int]:
+        styled_width, styled_height = self.parent._get_styled_size()  # type: ignore[union-attr]
+        pixel_meta = PixelMeta(self.image)
+        size = ImageSize(pixel_meta.width, pixel_meta.height, width=styled_width,
+                         height=styled_height)
+        width, height = size.get_pixel_size(self.content_size.width, self.content_size.height,
+                                            cell)
+        return width, height
+
+    def _encode(self, key: tuple[Any, ...], image: Any, size: tuple[int, int], crop: Region,
+                cell: Any, background: Any, options: Any) -> None:
+        """In a thread: scale, crop and encode; hand the data back to the UI's thread."""
+        pixels = self._crop_image(PixelData(image).scaled(*size), crop, cell)
+        data = image_to_sixels(pixels.pil_image, options, background)
+        try:
+            self.app.call_from_thread(self._encoded_ready, key, data)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
+
+    def _encoded_ready(self, key: tuple[Any, ...], data: str) -> None:
         self._encoded = (key, data)
-        return data
+        if self._encoding == key:
+            self._encoding = None
+        self.refresh()
 
 
 class SixelImage(_SixelImage, Renderable=_SixelImage._Renderable):  # type: ignore[misc,valid-type]
