@@ -1,16 +1,16 @@
-"""The image preview pane, its slots and the full-screen view (image classes from ui.preview)."""
+"""The image preview pane and the full-screen view (slots and image classes: preview_slot.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self
 
 from PIL import Image
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Grid, Vertical
+from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Region, Size
@@ -22,7 +22,10 @@ from textual.widgets import Label, Static
 from mjtui.image_scale import crop_tile, dither_ansi16, pane_pixels, scale_for_cells
 from mjtui.images import ImageError, ImageLoader
 from mjtui.text import printable
-from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts, image_widget_class
+from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts
+from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
+
+__all__ = ["FullscreenPreview", "ImagePreview", "PreviewSlot", "preview_image_class"]
 
 PreviewMode = Literal["grid", "tiles", "single"]
 _MAX_CELLS = 290  # TGP placeholders can address at most 297 rows/columns
@@ -36,45 +39,6 @@ class _Request:
     urls: tuple[str, ...]
     mode: str
     tile: int
-
-
-class PreviewSlot(Container):
-    """One place for an image: the image widget, or a message while loading or on failure."""
-
-    def __init__(self, image_class: type[Widget], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._image_class = image_class
-        self.source: tuple[str, int] | None = None  # (url, tile) being shown or loaded
-        self._message: str | None = None  # the text the message Static holds
-
-    def compose(self) -> ComposeResult:
-        yield self._image_class(classes="preview-image")
-        yield Static("", classes="preview-message")
-
-    @property
-    def image_widget(self) -> Any:
-        return self.query_one(".preview-image")
-
-    def show_message(self, text: str) -> None:
-        self.remove_class("-ready")
-        # Static.update lays the whole screen out again. Moving the cursor between tasks
-        # without images asks for the same message each time: then there is nothing to do.
-        if text != self._message:
-            self._message = text
-            # Never parsed as markup: a failure's reason may quote a URL or a server's words.
-            self.query_one(".preview-message", Static).update(Content(printable(text)))
-        if self.image_widget.image is not None:
-            self.image_widget.image = None  # frees a TGP upload in the terminal
-
-    def show_image(self, image: Image.Image, cells: tuple[int, int]) -> None:
-        widget = self.image_widget
-        # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
-        widget.styles.width, widget.styles.height = cells
-        if hasattr(widget, "upload_family"):  # Kitty: a rescaled copy replaces the old upload
-            widget.upload_family = self.source
-        if widget.image is not image:
-            widget.image = image
-        self.add_class("-ready")
 
 
 class ImagePreview(Widget):
@@ -255,24 +219,6 @@ class ImagePreview(Widget):
         loader.scaled.put(key, scaled)
         if self._request is request and slot.source == source:
             self._show_cached(slot, source)
-
-
-def preview_image_class(protocol: str) -> type[Widget]:
-    """The image widget for a protocol: ours for Kitty graphics and Sixel, else textual-image's.
-
-    Imported here, not at the top: textual-image must be imported by `mjtui.ui.preview` first
-    (after the terminal probe), which `image_widget_class` makes sure of.
-    """
-    base = image_widget_class(protocol)
-    if protocol == "tgp":
-        from mjtui.ui.widgets.kitty_image import KittyImage
-
-        return KittyImage
-    if protocol == "sixel":
-        from mjtui.ui.widgets.sixel_image import SixelImage
-
-        return SixelImage
-    return base
 
 
 def _prepare(

@@ -28,7 +28,6 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App
-from textual.widget import Widget
 
 from mjtui.ui.preview import image_widget_class
 
@@ -282,6 +281,3 @@ def _cell_pixels() -> tuple[int, int]:
     size = get_cell_size()
     return size.width, size.height
 
-
-def kitty_image_class() -> type[Widget]:
-    return KittyImage

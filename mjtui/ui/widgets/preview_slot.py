@@ -1,0 +1,76 @@
+"""One place in the preview pane, and which image widget each protocol gets.
+
+The image classes: ours for Kitty graphics (kitty_image.py: uploads reused and freed) and
+Sixel (sixel_image.py: sent once per change), textual-image's for half-cell and unicode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from mjtui.text import printable
+from mjtui.ui.preview import image_widget_class
+
+
+class PreviewSlot(Container):
+    """One place for an image: the image widget, or a message while loading or on failure."""
+
+    def __init__(self, image_class: type[Widget], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._image_class = image_class
+        self.source: tuple[str, int] | None = None  # (url, tile) being shown or loaded
+        self._message: str | None = None  # the text the message Static holds
+
+    def compose(self) -> ComposeResult:
+        yield self._image_class(classes="preview-image")
+        yield Static("", classes="preview-message")
+
+    @property
+    def image_widget(self) -> Any:
+        return self.query_one(".preview-image")
+
+    def show_message(self, text: str) -> None:
+        self.remove_class("-ready")
+        # Static.update lays the whole screen out again. Moving the cursor between tasks
+        # without images asks for the same message each time: then there is nothing to do.
+        if text != self._message:
+            self._message = text
+            # Never parsed as markup: a failure's reason may quote a URL or a server's words.
+            self.query_one(".preview-message", Static).update(Content(printable(text)))
+        if self.image_widget.image is not None:
+            self.image_widget.image = None  # frees a TGP upload in the terminal
+
+    def show_image(self, image: Image.Image, cells: tuple[int, int]) -> None:
+        widget = self.image_widget
+        # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
+        widget.styles.width, widget.styles.height = cells
+        if hasattr(widget, "upload_family"):  # Kitty: a rescaled copy replaces the old upload
+            widget.upload_family = self.source
+        if widget.image is not image:
+            widget.image = image
+        self.add_class("-ready")
+
+
+def preview_image_class(protocol: str) -> type[Widget]:
+    """The image widget for a protocol: ours for Kitty graphics and Sixel, else textual-image's.
+
+    Imported here, not at the top: textual-image must be imported by `mjtui.ui.preview` first
+    (after the terminal probe), which `image_widget_class` makes sure of.
+    """
+    base = image_widget_class(protocol)
+    if protocol == "tgp":
+        from mjtui.ui.widgets.kitty_image import KittyImage
+
+        return KittyImage
+    if protocol == "sixel":
+        from mjtui.ui.widgets.sixel_image import SixelImage
+
+        return SixelImage
+    return base
