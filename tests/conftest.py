@@ -1,9 +1,15 @@
-"""Shared fixtures: isolated user folders, and a fake apimart on a loopback port."""
+"""Shared fixtures: isolated user folders; a per-test time limit that also ends a stuck
+event loop."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
+import threading
+import traceback
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,9 +17,12 @@ import pytest
 # to ask: fix the cell size and hide stdin before anything imports it (anchors.md B.6).
 sys.__stdin__ = None  # type: ignore[misc]
 try:
-    from textual_image._terminal import CellSize, get_cell_size
+    from textual_image import _terminal
 
-    get_cell_size._result = CellSize(10, 20)  # type: ignore[attr-defined]
+    _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
+    if hasattr(_terminal, "probe_terminal"):  # 0.14+ caches the whole probe there instead
+        _terminal.probe_terminal._result = _terminal.TerminalCapabilities(  # type: ignore
+            _terminal.CellSize(10, 20), sixel=False, tgp=False)
 except ImportError:  # pragma: no cover - textual-image is a hard dependency
     pass
 
@@ -28,3 +37,50 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("APIMART_API_KEY", "APIMART_BASE_URL", "MJTUI_POLL_INTERVAL", "MJTUI_IMAGES"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+# -- the time limit (pytest-timeout's `timeout`, see pyproject.toml) -------------------------
+# pytest-timeout's signal method raises inside whatever Python code runs when time is up. With
+# an event loop waiting for I/O that ends the loop, and the test; but with a task running, the
+# task keeps the exception to itself and the app, and the test, go on waiting (issue 18). So
+# then the loop is also told to stop, which fails the test ("Event loop stopped before Future
+# completed") and lets the run go on. If the test has not unwound UNWIND seconds later,
+# pytest-timeout's thread method ends the run, with every thread's stack.
+UNWIND = 30.0
+
+
+def _loop_is_waiting(frame: Any) -> bool:
+    """Whether the interrupted code is the event loop's own wait for I/O (no task running)."""
+    return frame is not None and frame.f_code.co_filename.endswith("selectors.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    import pytest_timeout
+
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None  # pytest-timeout's own
+
+    def end_the_run(signum: int, frame: Any) -> None:
+        pytest_timeout.timeout_timer(item, settings)  # every stack, then os._exit(1)
+
+    def expired(signum: int, frame: Any) -> None:
+        __tracebackhide__ = True
+        signal.signal(signal.SIGALRM, end_the_run)
+        signal.setitimer(signal.ITIMER_REAL, UNWIND)
+        loop = asyncio._get_running_loop()
+        if loop is not None and not _loop_is_waiting(frame):
+            loop.call_soon_threadsafe(loop.stop)
+            terminal = item.config.get_terminal_writer()
+            terminal.sep("+", title="Timeout: the event loop is told to stop; its task's stack:")
+            terminal.write("".join(traceback.format_stack(frame)))
+        pytest_timeout.timeout_sigalrm(item, settings)  # the other stacks, then pytest.fail
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # what pytest-timeout calls
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
