@@ -8,12 +8,15 @@ guard is removed, and says which guard it holds in place.
    when the loader decodes a download or a cached file.
 4. The tracker keeps polling when tasks start eagerly, as Textual's `App.run()` makes them on
    Python 3.12+ (the cause of issue 18's hanging snapshot tests).
+5. textual-image draws with the cell size mjtui measured, not its own default.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -246,3 +249,25 @@ async def test_the_idle_health_check_repeats_when_tasks_start_eagerly() -> None:
     await eager_polls(tracker, clock, rounds=3)
     assert source.calls == ["balance"] * 3
 
+
+
+# -- 5. textual-image uses the cell size mjtui measured ------------------------------------
+
+SEEDED = """
+from mjtui.ui import preview
+preview._seed_cell_size((8, 16), None)  # as if TIOCGWINSZ said 8x16-pixel cells
+preview._widget_module()
+from textual_image._terminal import get_cell_size
+print(tuple(get_cell_size()), preview.cell_geometry("sixel")[0])
+"""
+
+
+def test_textual_image_draws_with_the_cell_size_mjtui_measured() -> None:
+    """A fresh interpreter (textual-image caches its probe once per process): the size mjtui
+    seeds before importing the widgets is the one they size pictures by. textual-image 0.14
+    caches its probe in `probe_terminal._result`, so seeding `get_cell_size._result` alone
+    leaves it at 10x20: every Sixel and Kitty picture sized for the wrong cells."""
+    done = subprocess.run([sys.executable, "-c", SEEDED], check=False, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(8,", "16)", "(8,", "16)"], done.stdout
