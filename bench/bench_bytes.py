@@ -48,6 +48,19 @@ BUDGET = {"idle": 1000, "help": 3000, "actions": 3000, "dialog": 3000, "fullscre
           "moves": 12000}
 MOVES = [b"\x1b[B"] * 6 + [b"\x1b[A"] * 6  # down x6, up x6 (the table has 7 rows)
 TOASTS_GONE = 12.0  # seconds after the first frame
+# What counts as picture: Kitty graphics commands (APC G), Sixel (DCS), Kitty placeholder
+# cells (U+10EEEE and its diacritics, with their colour) and half-cell blocks with theirs.
+_SGR = rb"(?:\x1b\[[0-9;:]*m)*"
+_IMAGE = re.compile(
+    rb"\x1b_G.*?\x1b\\|\x1bP.*?\x1b\\"
+    rb"|" + _SGR + rb"\xf4\x8e\xbb\xae(?:[\xcc-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2})*"
+    rb"|" + _SGR + rb"\xe2\x96[\x80\x84]",
+    re.DOTALL)
+
+
+def image_bytes(data: bytes) -> int:
+    """The bytes of `data` that draw pictures (an estimate for half-cell and placeholders)."""
+    return sum(len(m) for m in _IMAGE.findall(data))
 
 
 @dataclass
@@ -59,6 +72,7 @@ class Result:
     window_bytes: int
     per_move: list[int] | None = None
     error: str = ""
+    image: int = 0  # of window_bytes (moves: of all moves), the picture's share
 
     @property
     def figure(self) -> float:
@@ -119,8 +133,10 @@ def run_scenario(protocol: str, scenario: str, *, window: float, settle: float,
                         session.send(key)
                         time.sleep(move_gap)
                         per_move.append(session.bytes_between(at, time.monotonic()))
-                spent = time.monotonic() - start
-                return Result(protocol, scenario, 0, spent, sum(per_move), per_move)
+                end = time.monotonic()
+                image = image_bytes(session.output_between(start, end))
+                return Result(protocol, scenario, 0, end - start, sum(per_move), per_move,
+                              image=image)
             session.send(SCENARIO_KEYS[scenario])
             time.sleep(settle)
             opened = time.monotonic()
@@ -128,7 +144,8 @@ def run_scenario(protocol: str, scenario: str, *, window: float, settle: float,
             end = time.monotonic()
             error = "" if session.alive() else "the app exited"
             return Result(protocol, scenario, session.bytes_between(start, opened), end - opened,
-                          session.bytes_between(opened, end), error=error)
+                          session.bytes_between(opened, end), error=error,
+                          image=image_bytes(session.output_between(opened, end)))
         finally:
             session.close()
 
@@ -162,6 +179,10 @@ def print_table(results: list[Result]) -> None:
             line += f"{cell:>20}"
         print(line)
     print("'!' marks a figure over its budget")
+    shares = [f"{r.protocol}/{r.scenario} {100 * r.image / r.window_bytes:.0f}%"
+              for r in results if r.image and r.window_bytes]
+    if shares:
+        print("picture's share of the steady bytes (estimate):", ", ".join(shares))
     for r in results:
         if r.error:
             print(f"{r.protocol}/{r.scenario}: {r.error}")

@@ -178,7 +178,7 @@ class PtySession:
         self.total = 0  # bytes read so far
         self._times: list[float] = []  # monotonic time of each read ...
         self._totals: list[int] = []  # ... and the running total after it
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._replies: list[tuple[float, bytes]] = []
         self._master = -1
         self._proc: subprocess.Popen[bytes] | None = None
@@ -264,15 +264,20 @@ class PtySession:
 
     # -- output -----------------------------------------------------------------------------
 
+    def offset_at(self, when: float) -> int:
+        """How many bytes had been read at monotonic time `when`."""
+        with self._lock:
+            n = bisect.bisect_right(self._times, when)
+            return self._totals[n - 1] if n else 0
+
     def bytes_between(self, start: float, end: float) -> int:
         """Bytes read in the monotonic time window (start, end]."""
+        return self.offset_at(end) - self.offset_at(start)
+
+    def output_between(self, start: float, end: float) -> bytes:
+        """What was read in the time window (needs keep_output)."""
         with self._lock:
-            times, totals = self._times, self._totals
-            lo = bisect.bisect_right(times, start)
-            hi = bisect.bisect_right(times, end)
-            before = totals[lo - 1] if lo else 0
-            upto = totals[hi - 1] if hi else 0
-        return upto - before
+            return bytes(self.output[self.offset_at(start):self.offset_at(end)])
 
     def last_output_at(self) -> float:
         with self._lock:
