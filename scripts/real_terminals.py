@@ -10,7 +10,7 @@ For each terminal (xterm -ti vt340: Sixel; xterm -tn xterm-256color: no graphics
    `scripts/rt_relay.py` (a pty hop that records the bytes: which protocol the app really
    used, how the terminal answered its probes);
 3. waits for the dashboard, presses Up (one key per event) until the first row, the demo's
-   finished lighthouse grid, is selected, and takes screenshots (`import -window`) until the
+   finished lighthouse grid, is selected, and takes screenshots (see `screenshot`) until the
    toasts of the start are gone (--settle seconds);
 4. judges the preview pane (bottom right, computed from the window's cell grid and the
    dashboard's layout) by its pixels: picture / blank / tofu / no-picture, and saves the
@@ -50,12 +50,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageGrab, features
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -389,25 +390,70 @@ def find_window(display: str, klass: str, timeout: float = 20) -> str | None:
     return wait_for(look, timeout)
 
 
-SCREENSHOT_ERRORS: list[str] = []  # what `import` said when it failed (shown with --json)
+SCREENSHOT_ERRORS: list[str] = []  # why captures failed (the last one goes in the verdict)
 
 
 def screenshot(display: str, window: str, path: Path) -> bool:
-    """`import -window` into `path` (replaced only when the capture worked)."""
+    """The window's pixels into `path` (replaced only when the capture worked).
+
+    First Pillow, reading the Xvfb's root window (XGetImage, no server grab) cropped to the
+    window's inside (xwininfo says where, border included): with no window manager nothing
+    covers it, so these are the pixels `import -window` gives. `import -window` is the
+    fallback (no xwininfo, a Pillow without XCB): it hung for 20 s on kitty's window in 2
+    runs of about 10."""
     partial = path.with_suffix(".partial.png")
-    partial.unlink(missing_ok=True)
+    errors = []
+    for capture in (grab_with_pillow, grab_with_import):
+        partial.unlink(missing_ok=True)
+        error = capture(display, window, partial)
+        if not error and partial.exists() and partial.stat().st_size > 0:
+            partial.replace(path)
+            return True
+        errors.append(error or "an empty file")
+    SCREENSHOT_ERRORS.append("; ".join(errors)[:300])
+    return False
+
+
+def grab_with_import(display: str, window: str, dest: Path) -> str:
     env = {**os.environ, "DISPLAY": display}
     try:
-        done = subprocess.run(["import", "-window", window, str(partial)], env=env,
+        done = subprocess.run(["import", "-window", window, str(dest)], env=env,
                               capture_output=True, text=True, timeout=20, check=False)
-        error = done.stderr.strip() or f"exit {done.returncode}"
     except subprocess.TimeoutExpired:
-        error = "import took more than 20 s"
-    if partial.exists() and partial.stat().st_size > 0:
-        partial.replace(path)
-        return True
-    SCREENSHOT_ERRORS.append(error[:300])
-    return False
+        return "import took more than 20 s"
+    return "" if done.returncode == 0 else f"import: {done.stderr.strip()[:200]}"
+
+
+def grab_with_pillow(display: str, window: str, dest: Path) -> str:
+    """"" when `dest` holds the window's pixels, else why not."""
+    if not features.check("xcb"):
+        return "Pillow has no XCB support"
+    if shutil.which("xwininfo") is None:
+        return "no xwininfo (apt-get install x11-utils)"
+    info = x_run(display, "xwininfo", "-id", window)
+    fields = dict(line.strip().split(":", 1) for line in info.splitlines() if ":" in line)
+    try:
+        border = int(fields["Border width"])
+        x = int(fields["Absolute upper-left X"]) + border
+        y = int(fields["Absolute upper-left Y"]) + border
+        width, height = int(fields["Width"]), int(fields["Height"])
+    except (KeyError, ValueError):
+        return f"xwininfo did not say where window {window} is: {info[:200]!r}"
+    failure: list[str] = []
+
+    def grab() -> None:
+        try:
+            ImageGrab.grab(bbox=(x, y, x + width, y + height), xdisplay=display).save(dest)
+        except OSError as exc:
+            failure.append(repr(exc))
+
+    # In a thread, so that a display that stops answering costs 20 s, not the run.
+    worker = threading.Thread(target=grab, daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():
+        return "Pillow's grab took more than 20 s"
+    return f"Pillow could not grab the window: {failure[0]}" if failure else ""
 
 
 def save_small(source: Path, dest: Path) -> None:
