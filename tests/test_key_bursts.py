@@ -181,6 +181,28 @@ async def test_a_disabled_opener_holds_nothing(tmp_path: Path) -> None:
         assert not app.key_hold.holding
 
 
+async def test_an_opener_that_opens_nothing_lets_the_keys_go_at_once(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """`f` with no picture to show, or `a` whose dialog never comes: the held keys go on as
+    soon as the key's binding (or the worker it started) is done, not at the timeout."""
+    env = make_env(tmp_path)
+    app = make_app(env, env.session())
+
+    async def no_dialog(screen: Any, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    monkeypatch.setattr(app, "push_screen_wait", no_dialog)
+    async with app.run_test(size=SIZE) as pilot:
+        app.key_hold.timeout = 60.0  # so only the early release can pass this test
+        box = app.dashboard.query_one("#filter", Input)
+        for opener in ("f", "a"):
+            box.value = ""
+            await burst(pilot, opener, "/x")
+            assert box.value == "x", opener
+            assert not app.key_hold.holding
+            await burst(pilot, "\x1b")
+
+
 async def test_a_bracketed_paste_on_the_dashboard_runs_no_binding(tmp_path: Path) -> None:
     async with demo_dashboard(tmp_path) as (env, app, pilot):
         ids = [env.create("pasted one"), env.create("pasted two")]
@@ -218,7 +240,7 @@ async def test_held_keys_are_replayed_when_focus_never_moves(tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.key_hold = KeyHold(app, timeout=0.5)
-        app.key_hold.start("input")
+        app.key_hold.start("input", events.Key("l", "l"))
         for key in burst_events("/ok"):
             app.post_message(key)
         await pilot.pause()

@@ -143,11 +143,13 @@ class MjtuiApp(App[None]):
             opens = self.key_hold.opens(event) if isinstance(event, events.Key) else None
             await super().on_event(event)
             if opens:
-                self.key_hold.start(opens)
+                self.key_hold.start(opens, event)
             return
         if isinstance(event, events.DescendantFocus):
             self.key_hold.focus_moved()
         await super().on_event(event)
+        if isinstance(event, events.Key):  # back from the focus, its binding (if any) run
+            self.key_hold.key_done(event)
 
     def pop_screen(self) -> AwaitComplete:
         """The dashboard is never popped. A screen whose closing message came twice in one

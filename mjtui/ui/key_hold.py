@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
+from textual.worker import Worker
 
 from mjtui.ui.bindings import OPENS_INPUT, OPENS_SCREEN
 
@@ -52,6 +53,9 @@ class KeyHold:
         self._opening: Opens | None = None
         self._opened_from: tuple[Screen[Any], Widget | None] | None = None  # focus at the start
         self._timer: Timer | None = None
+        self._opener: events.Key | None = None  # the key that started the hold
+        self._workers_before: set[Worker[Any]] = set()  # running when the hold started
+        self._waiting_on: set[Worker[Any]] = set()  # started by the opener's binding
         self._replayed: deque[events.Key] = deque(maxlen=_REMEMBERED)
 
     @property
@@ -88,12 +92,41 @@ class KeyHold:
                             "screen" if name in OPENS_SCREEN else None
         return None
 
-    def start(self, opening: Opens) -> None:
+    def start(self, opening: Opens, opener: events.Key) -> None:
         """Hold what comes next, until focus moves (an input) or the screen changes."""
         if self._opening is None:
             self._opening = opening
+            self._opener = opener
             self._opened_from = (self.app.screen, self.app.focused)
+            self._workers_before = set(self.app.workers)
             self._timer = self.app.set_timer(self.timeout, self.release, name="key-hold")
+
+    def key_done(self, event: events.Key) -> None:
+        """A key came back to the app from the focus and its binding has run. If it is the
+        one holding and it neither moved focus, changed the screen nor started a worker (to
+        push a dialog), it opened nothing after all: replay now rather than at the timeout."""
+        if self._opening is None or event is not self._opener:
+            return
+        self._opener = None
+        if (self.app.screen, self.app.focused) != self._opened_from:
+            return  # opening: focus_moved or screen_changed ends the hold
+        self._waiting_on = {
+            w for w in self.app.workers if w not in self._workers_before and not w.is_finished}
+        if not self._waiting_on:
+            self.release()
+
+    def worker_ended(self, worker: Worker[Any]) -> None:
+        """A worker ended: if it is the one the holding key started, and the hold is still
+        on, its dialog never came (or is closed already): replay.
+
+        Called from the worker's screen; the replay is run by the app itself, because a key
+        posted from a screen's handler stops bubbling at that screen (Textual's rule for a
+        message whose sender is the parent) and its binding would never run."""
+        self.app.call_next(self._release_after, worker)
+
+    def _release_after(self, worker: Worker[Any]) -> None:
+        if self._opening is not None and worker in self._waiting_on:
+            self.release()
 
     def focus_moved(self) -> None:
         """Something got focus: if it is the input that was opening, replay the held keys."""
@@ -117,7 +150,8 @@ class KeyHold:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self._opening = self._opened_from = None
+        self._opening = self._opened_from = self._opener = None
+        self._workers_before, self._waiting_on = set(), set()
         held, self._held = self._held, []
         if drop:
             if held:

@@ -13,6 +13,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from mjtui.api.models import Status
 from mjtui.session import TrackedTask
@@ -184,6 +185,11 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
             return None
 
     # -- events --------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A dialog's worker that ends lets keys held behind its key go (see KeyHold).
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.mjtui.key_hold.worker_ended(event.worker)
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste the table got (not the filter box) never runs a binding: the task IDs in
