@@ -65,6 +65,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         facts = current_facts()
         if facts is not None and facts.answers is not None:
             ReplyFilteringDriver.typed_during_probe = facts.answers.leftover
+            ReplyFilteringDriver.answers_due = not facts.answers.answered
         app.driver_class = ReplyFilteringDriver
     crash: BaseException | None = None
     saved = False

@@ -95,6 +95,16 @@ def test_a_lone_escape_is_held_briefly_then_passed() -> None:
     assert not reply_filter.holding
 
 
+def test_with_no_answer_due_a_lone_escape_passes_at_once() -> None:
+    reply_filter = ReplyFilter()
+    assert reply_filter.feed(f"{DA1_SIXEL}", 0.0) == ""  # the sentinel came, even late
+    assert not reply_filter.expecting
+    assert reply_filter.feed("\x1b", 0.0) == "\x1b" and not reply_filter.holding
+    # Replies are still taken out when they come anyway.
+    assert reply_filter.feed("\x1bP>|kitty(0.26.5)\x1b\\q", 0.0) == "q"
+    assert ReplyFilter(expecting=False).feed("\x1b", 0.0) == "\x1b"
+
+
 def test_a_paste_cut_by_reads_is_left_whole() -> None:
     paste = "\x1b[200~task_01KKJB9SJAF9J0DBXNTMRGPSGJ \x1b[?62;c\x1b[201~"
     reply_filter = ReplyFilter()

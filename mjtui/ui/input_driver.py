@@ -24,6 +24,7 @@ class ReplyFilteringDriver(LinuxDriver):
     """A LinuxDriver whose input never carries terminal replies."""
 
     typed_during_probe: ClassVar[bytes] = b""  # set by the launcher; consumed once
+    answers_due: ClassVar[bool] = False  # the probe stopped waiting before the DA1 answer
     reply_filter: ClassVar[ReplyFilter] = ReplyFilter()  # shared so Diagnostics can count
 
     def run_input_thread(self) -> None:
@@ -33,6 +34,7 @@ class ReplyFilteringDriver(LinuxDriver):
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
         replies = type(self).reply_filter
+        replies.expecting = type(self).answers_due
         early, type(self).typed_during_probe = type(self).typed_during_probe, b""
 
         def dispatch(text: str) -> None:
@@ -56,8 +58,11 @@ class ReplyFilteringDriver(LinuxDriver):
             if early:
                 dispatch(replies.feed(early.decode("utf-8", "replace"), time.monotonic()))
             while not self.exit_event.is_set():
-                # Poll faster while a possible reply is held, so a lone ESC is not late.
-                ready = selector.select(0.02 if replies.holding else 0.1)
+                # Poll faster while a possible reply is held or the parser waits to tell the
+                # Escape key from a sequence: Escape is then reported 0.1 s after it came,
+                # not up to 0.2 s as with a 0.1 s poll.
+                waiting = replies.holding or parser._timeout_time is not None  # noqa: SLF001
+                ready = selector.select(0.02 if waiting else 0.1)
                 process(bool(ready))
             selector.unregister(self.fileno)
             process(bool(selector.select(0.1)), final=True)

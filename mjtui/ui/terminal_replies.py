@@ -112,9 +112,15 @@ class ReplyFilter:
     `flush` finds it older than HOLD_SECONDS (a lone ESC key, say), then passed on.
     """
 
-    def __init__(self, on_reply: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, on_reply: Callable[[str], None] | None = None, *, expecting: bool = True
+    ) -> None:
         self.on_reply = on_reply
         self.swallowed = 0  # replies taken out so far (shown in Diagnostics)
+        # Whether answers may still be on their way (the probe's DA1 sentinel not seen yet).
+        # Only then is a lone ESC at the end of a read held: otherwise it is the Escape key,
+        # and holding it would only make Escape slower.
+        self.expecting = expecting
         self._held = ""
         self._held_since = 0.0
         self._in_paste = False
@@ -142,12 +148,16 @@ class ReplyFilter:
                 break
             out.append(data[pos:esc])
             kind, length = _classify(data, esc)
+            if kind == _PARTIAL and esc == len(data) - 1 and not self.expecting:
+                kind, length = _KEEP, 1  # a lone ESC, with no answer due: the Escape key
             if kind == _PARTIAL:
                 self._hold(data[esc:])
                 break
             sequence = data[esc : esc + length]
             if kind == _REPLY:
                 self.swallowed += 1
+                if sequence.startswith("\x1b[?") and sequence.endswith("c"):
+                    self.expecting = False  # the sentinel: every answer due has come
                 if self.on_reply is not None:
                     self.on_reply(sequence)
             else:
