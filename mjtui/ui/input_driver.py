@@ -61,7 +61,7 @@ class ReplyFilteringDriver(LinuxDriver):
                 # Poll faster while a possible reply is held or the parser waits to tell the
                 # Escape key from a sequence: Escape is then reported 0.1 s after it came,
                 # not up to 0.2 s as with a 0.1 s poll.
-                waiting = replies.holding or parser._timeout_time is not None  # noqa: SLF001
+                waiting = replies.holding or parser._timeout_time is not None
                 ready = selector.select(0.02 if waiting else 0.1)
                 process(bool(ready))
             selector.unregister(self.fileno)
