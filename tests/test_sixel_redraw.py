@@ -219,3 +219,15 @@ async def test_encoding_runs_off_the_ui_thread(
         await show(pilot, "A", "/a.png")
         assert threads == [False]
         assert sent_since(app, 0) == 1
+
+
+async def test_the_fullscreen_picture_leaves_the_last_row_free(loader: ImageLoader) -> None:
+    """A Sixel picture on the last row makes the terminal scroll the screen a line."""
+    app = PreviewApp(loader, "sixel")
+    async with run_capturing(app, (100, 30)) as pilot:
+        app.push_screen(FullscreenPreview(loader, CDN + "/a.png", protocol="sixel"))
+        await settle(pilot)
+        layer = app.screen.query_one(SixelLayer)
+        assert layer.sent == 1
+        assert layer.region.y == 0 and layer.region.bottom == app.size.height - 1
+        assert app.screen.query_one("#fullscreen-title").region.y == app.size.height - 1

@@ -34,11 +34,15 @@ from mjtui.ui.preview import image_widget_class
 _SixelImage: Any = image_widget_class("sixel")
 from textual_image._geometry import ImageSize  # isort: skip
 from textual_image._pixeldata import PixelData, PixelMeta  # isort: skip
-from textual_image._sixel import image_to_sixels  # isort: skip
+from textual_image._sixel import SixelOptions, image_to_sixels  # isort: skip
 from textual_image._terminal import get_cell_size  # isort: skip
 from textual_image.widget.sixel import _ImageSixelImpl  # isort: skip
 
 _NULL = Style()
+# textual-image's "maxcoverage" palette: 20-29% fewer bytes per picture (25% on a photo
+# here), ~2-3x the encoding time; it allocates too many colours below 64x64 pixels.
+COMPACT = SixelOptions(quantize="maxcoverage")
+COMPACT_FROM = 64
 _NO_MOVE = ((ControlType.CURSOR_FORWARD, 0),)  # marks a segment as control: zero cells wide
 
 
@@ -163,6 +167,8 @@ class SixelLayer(_ImageSixelImpl):  # type: ignore[misc,valid-type]
                 cell: Any, background: Any, options: Any) -> None:
         """In a thread: scale, crop and encode; hand the data back to the UI's thread."""
         pixels = self._crop_image(PixelData(image).scaled(*size), crop, cell)
+        if options is None and min(pixels.width, pixels.height) >= COMPACT_FROM:
+            options = COMPACT  # off the UI's thread, the slower, smaller encoding is affordable
         data = image_to_sixels(pixels.pil_image, options, background)
         try:
             self.app.call_from_thread(self._encoded_ready, key, data)
