@@ -23,7 +23,7 @@ from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
 from mjtui.config import ConfigError
-from mjtui.notify import BatchedNotifier, EventKind, JobEvent, choose_notifier, tmux_passthrough
+from mjtui.notify import NEWS, BatchedNotifier, JobEvent, choose_notifier, tmux_passthrough
 from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
 from mjtui.session import Session, SessionError, TrackedTask, modal_time_left, save_session
 from mjtui.text import printable
@@ -282,11 +282,6 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
     return EXIT_TASK_FAILED if failed else EXIT_OK
 
 
-_NOTIFY_KINDS: dict[Status, EventKind] = {
-    Status.SUCCESS: "finished", Status.FAILURE: "failed", Status.MODAL: "modal",
-}
-
-
 def _watch_notifier(ctx: Context) -> BatchedNotifier | None:
     """`watch --notify`: notifications to the controlling terminal (stdout may be a pipe)."""
     if not ctx.notify_mode:
@@ -316,7 +311,7 @@ def _terminal_writer() -> Callable[[str], None] | None:
 
 def _notify_change(ctx: Context, notifier: BatchedNotifier, task: Task) -> None:
     """A notification when a task reaches a final state or MODAL (once per state)."""
-    kind = _NOTIFY_KINDS.get(task.status)
+    kind = NEWS.get(task.status)
     if kind is None or task.status is ctx.notified.get(task.id):
         return
     ctx.notified[task.id] = task.status

@@ -88,6 +88,19 @@ def diagnostics_facts(app: MjtuiApp) -> list[Fact]:
         facts += _probe_facts(terminal)
     else:
         facts.append(("images", "protocol", app.image_protocol))
+    notifier = app.desktop_notifier
+    choice = notifier.choice
+    facts.append(("notifications", "mode", choice.mode))
+    facts.append(("notifications", "why", choice.reason))
+    if choice.tmux:
+        passthrough = {True: "on", False: "off", None: "unknown"}[choice.passthrough]
+        facts.append(("notifications", "tmux passthrough", f"needed; {passthrough}"))
+    if choice.advice:
+        facts.append(("notifications", "fix", choice.advice))
+    focus = {True: "focused: notifications wait", False: "not focused",
+             None: "not reported: notifications always go"}[notifier.focused]
+    facts.append(("notifications", "window focus", focus))
+    facts.append(("notifications", "sent", str(notifier.written)))
     return facts
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mjtui.api.models import Status
 from mjtui.text import printable
 
 MODES = ("auto", "osc9", "osc99", "osc777", "bell", "off")
@@ -32,6 +33,9 @@ NAME_LIMIT = 60
 BODY_NAMES = 4  # names listed in a batched notification before "and N more"
 
 EventKind = Literal["finished", "failed", "modal"]
+NEWS: dict[Status, EventKind] = {  # the states a notification is sent for
+    Status.SUCCESS: "finished", Status.FAILURE: "failed", Status.MODAL: "modal",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -240,3 +240,44 @@ def test_watch_without_notify_writes_nothing_to_the_terminal(
     task_id = capsys.readouterr().out.strip()
     assert main(["--poll-interval", "1", "watch", task_id]) == 0
     assert terminal == []
+
+
+# -- the dashboard ---------------------------------------------------------------------------
+
+
+async def test_dashboard_notifies_the_desktop_when_not_focused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual import events
+    from ui_fixtures import SIZE, make_app, make_env, poll, toasts, track
+
+    from mjtui.ui.desktop_notifier import DesktopNotifier
+
+    env = make_env(tmp_path)
+    first = env.create("a lighthouse", run_s=5)
+    second = env.create("a boxer\x1b\\ --fail gore", run_s=5)
+    third = env.create("a pier", run_s=20)
+    app = make_app(env, track(env, first, second, third))
+    app.desktop_notifier = DesktopNotifier(app, NotifyChoice("osc777", "test"))
+    app.desktop_notifier._batches.batcher.window = 0.05
+    async with app.run_test(size=SIZE) as pilot:
+        written: list[str] = []
+        monkeypatch.setattr(app._driver, "write", written.append)
+        app.post_message(events.AppBlur())
+        await poll(app, pilot)
+        await poll(app, pilot, advance=8)  # two jobs end in one poll: one notification
+        await pilot.pause(0.2)
+        notes = [w for w in written if w.startswith("\x1b]777;")]
+        assert len(notes) == 1, written
+        assert notes[0].startswith("\x1b]777;notify;mjtui: 1 finished, 1 failed;")
+        assert "a lighthouse" in notes[0] and "a boxer\\x1b\\ --fail gore" in notes[0]
+        assert notes[0].count("\x1b") == 2  # the hostile prompt ends nothing early
+        # Focused: the toast says it, the desktop is left alone.
+        app.post_message(events.AppFocus())
+        await poll(app, pilot, advance=20)
+        await pilot.pause(0.2)
+        assert [t for t in toasts(app) if t[1] == "a pier"]
+        assert len([w for w in written if w.startswith("\x1b]777;")]) == 1
+        # The palette's test goes out even while focused.
+        await app.run_action("test_notification")
+        assert "Test notification" in written[-1]

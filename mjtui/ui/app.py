@@ -25,8 +25,10 @@ from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
 from mjtui.tracker import Health, TaskUpdate, Tracker
 from mjtui.ui.bindings import APP_BINDINGS
+from mjtui.ui.desktop_notifier import DesktopNotifier, notify_choice
 from mjtui.ui.key_hold import KeyHold
 from mjtui.ui.palette import MjtuiCommands
+from mjtui.ui.preview import current_facts
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 SAVE_DELAY = 1.0  # seconds: bursts of updates become one save
@@ -95,6 +97,9 @@ class MjtuiApp(App[None]):
         self._gc_threshold: tuple[int, ...] | None = None  # set while start-up is frozen
         self.save_error: str = ""
         self.key_hold = KeyHold(self)
+        facts = current_facts()
+        version = facts.answers.version if facts is not None and facts.answers else None
+        self.desktop_notifier = DesktopNotifier(self, notify_choice(settings.notify, version))
         self.image_loader = ImageLoader(
             backend.client,
             DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),
@@ -219,3 +224,19 @@ class MjtuiApp(App[None]):
     def ring_bell(self) -> None:
         if self.bell_enabled:
             self.bell()
+
+    def on_app_focus(self) -> None:
+        """The terminal says its window has focus: desktop notifications wait."""
+        self.desktop_notifier.focused = True
+
+    def on_app_blur(self) -> None:
+        self.desktop_notifier.focused = False
+
+    def action_test_notification(self) -> None:
+        notifier = self.desktop_notifier
+        if notifier.test():
+            self.notify(f"Sent a test notification ({notifier.choice.mode}). "
+                        "If none appeared, see Diagnostics.", markup=False)
+        else:
+            self.notify(f"Desktop notifications are {notifier.choice.mode}: "
+                        f"{notifier.choice.reason}", markup=False)

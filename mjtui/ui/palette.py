@@ -14,6 +14,8 @@ EXTRA_COMMANDS = [
     ("Save session now", "save_now", "Write the session file"),
     ("Clear marks", "clear_marks", "Unmark every marked task"),
     ("Copy task ID", "copy_id", "Copy the selected task's ID (OSC 52)"),
+    ("Send a test notification", "app.test_notification",
+     "A desktop notification through the terminal, to check it arrives"),
 ]
 
 

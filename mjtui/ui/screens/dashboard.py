@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mjtui.api.models import Status
-from mjtui.session import TrackedTask
+from mjtui.notify import NEWS, JobEvent
+from mjtui.session import TrackedTask, modal_time_left
 from mjtui.text import printable
 from mjtui.tracker import Health
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
@@ -280,6 +281,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         if old.task.status is new:
             return
         tracked = self.mjtui.session.get(old.id)
+        self._notify_desktop(tracked or old, new)
         name = printable(display_name(tracked or old), limit=60)
         if new is Status.SUCCESS:
             self.notify(name, title="Finished", markup=False)
@@ -295,6 +297,13 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         elif new in (Status.EXPIRED, Status.FORBIDDEN):
             self.notify(f"{name}\n{new.value.lower()}: no longer polled; cached results kept",
                         severity="warning", markup=False)
+
+    def _notify_desktop(self, tracked: TrackedTask, new: Status) -> None:
+        """The same news for the desktop, when the window is not in focus (batched)."""
+        kind = NEWS.get(new)
+        if kind is not None:
+            left = modal_time_left(tracked, self.mjtui.clock()) if kind == "modal" else None
+            self.mjtui.desktop_notifier.job_event(JobEvent(kind, display_name(tracked), left))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
