@@ -54,7 +54,7 @@ def _loop_is_waiting(frame: Any) -> bool:
     return frame is not None and frame.f_code.co_filename.endswith("selectors.py")
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # harmless without pytest-timeout
 def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     import pytest_timeout
 
