@@ -326,3 +326,21 @@ def test_dither_keeps_tones_that_nearest_colour_loses() -> None:
     for x in range(0, 64, 4):
         block = [dithered.getpixel((x + i, j))[0] for i in range(4) for j in range(4)]
         assert abs(sum(block) / 16 - (x + 1.5) * 4) <= 48
+
+
+@pytest.mark.parametrize("fullscreen", [False, True])
+async def test_a_picture_shown_is_drawn_once(
+    cdn_loader: tuple[ImageLoader, Any], fullscreen: bool
+) -> None:
+    app = PreviewApp(cdn_loader[0])
+    async with run_capturing(app, (100, 40)) as pilot:
+        mark = app._driver.mark()
+        if fullscreen:
+            app.push_screen(FullscreenPreview(cdn_loader[0], f"{CDN}/grid.png",
+                                              protocol="halfcell"))
+        else:
+            app.query_one(ImagePreview).show_images("a", [f"{CDN}/grid.png"], "grid")
+        await settle(pilot)
+        (image,) = ready_images(app.screen)
+        cells = image.size.width * image.size.height
+        assert app._driver.text(mark).count("▀") == cells  # one frame of it, not two

@@ -30,6 +30,7 @@ from rich.style import Style
 from textual.app import App
 
 from mjtui.ui.preview import image_widget_class
+from mjtui.ui.widgets.preview_slot import OneFramePerResize
 
 # The base class first: `image_widget_class` imports textual-image without probing the
 # terminal, after which its placeholder table can be imported.
@@ -231,7 +232,7 @@ class Placeholders:
             yield Segment.line()
 
 
-class KittyImage(_TGPImage, Renderable=_TGPImage._Renderable):  # type: ignore[misc,valid-type]
+class KittyImage(OneFramePerResize, _TGPImage, Renderable=_TGPImage._Renderable):  # type: ignore[misc,valid-type]
     """textual-image's TGP widget with uploads that are reused and freed.
 
     `upload_family` (set by the preview: its URL and tile) lets a rescaled copy of the same

@@ -58,13 +58,31 @@ class PreviewSlot(Container):
         self.add_class("-ready")
 
 
+class OneFramePerResize(Widget):
+    """For a picture widget (a leaf): a new size is drawn in one frame, not two.
+
+    Textual lays a widget out at its new size and draws it, and the `virtual_size` it sets
+    while doing so asks for a second layout and a second full repaint of the same cells: a
+    full-screen half-cell picture (120-250 KB) went out twice each time it was shown. A
+    picture has no children and no scrolling: the first frame already has the new size.
+    """
+
+    def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
+                      layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+_classes: dict[str, type[Widget]] = {}
+
+
 def preview_image_class(protocol: str) -> type[Widget]:
-    """The image widget for a protocol: ours for Kitty graphics and Sixel, else textual-image's.
+    """The image widget for a protocol: ours for Kitty graphics and Sixel, textual-image's
+    (drawn once per resize) for half-cell and unicode.
 
     Imported here, not at the top: textual-image must be imported by `mjtui.ui.preview` first
     (after the terminal probe), which `image_widget_class` makes sure of.
     """
-    base = image_widget_class(protocol)
+    base: Any = image_widget_class(protocol)
     if protocol == "tgp":
         from mjtui.ui.widgets.kitty_image import KittyImage
 
@@ -73,4 +91,8 @@ def preview_image_class(protocol: str) -> type[Widget]:
         from mjtui.ui.widgets.sixel_image import SixelImage
 
         return SixelImage
-    return base
+    if protocol not in _classes:
+        name = f"{base.__name__}Picture"
+        _classes[protocol] = type(name, (OneFramePerResize, base), {},
+                                  Renderable=base._Renderable)
+    return _classes[protocol]
