@@ -174,8 +174,9 @@ def print_table(results: list[Result]) -> None:
             elif r.error:
                 cell = "error"
             else:
-                extra = (f"max {kb(max(r.per_move))}" if r.per_move else kb(r.open_bytes))
-                cell = f"{kb(r.figure)} ({extra}){'' if r.within_budget else ' !'}"
+                extra = (f" (max {kb(max(r.per_move))})" if r.per_move
+                         else "" if scenario == "idle" else f" ({kb(r.open_bytes)})")
+                cell = f"{kb(r.figure)}{extra}{'' if r.within_budget else ' !'}"
             line += f"{cell:>20}"
         print(line)
     print("'!' marks a figure over its budget")
@@ -195,7 +196,16 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--protocols", default="tgp,sixel,halfcell,none")
     parser.add_argument("--scenarios", default=",".join(SCENARIO_KEYS))
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                        help="print the table of saved --json runs (later files win), run nothing")
     args = parser.parse_args(argv)
+    if args.table:
+        saved = {}
+        for path in args.table:
+            for item in json.loads(path.read_text()):
+                saved[item["protocol"], item["scenario"]] = Result(**item)
+        print_table(list(saved.values()))
+        return list(saved.values())
     window = 5.0 if args.quick else args.window
     settle = 3.0
     rounds = 1 if args.quick else 2
