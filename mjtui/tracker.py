@@ -57,12 +57,6 @@ class TaskSource(Protocol):
     async def get_task(self, task_id: str) -> Task: ...
 
 
-class HealthCheckSource(Protocol):
-    """A source that can also answer a free request: `ApimartClient.balance()`."""
-
-    async def balance(self) -> object: ...
-
-
 @dataclass(frozen=True, slots=True)
 class TaskUpdate:
     """Something about one task changed: its data, its error state or its stalled flag.
