@@ -197,7 +197,10 @@ class ApiHealth:
             state = "paused"
         elif self._rate_error is not None:
             state, error, retry_at = "backing_off", self._rate_error, self.gate.retry_at
-        elif self._failures_in_row >= OFFLINE_AFTER:
+        elif self._failures_in_row >= OFFLINE_AFTER or (
+            self._failures_in_row and not self.ever_answered
+        ):
+            # Before the first answer one failure is enough: no working state to protect.
             error = self._last_failure
             state = "offline" if isinstance(error, NetworkError) else "backing_off"
         old = self.health

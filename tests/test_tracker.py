@@ -650,12 +650,25 @@ def checking(clock: Clock) -> CheckingSource:
 async def test_health_says_connecting_until_the_api_has_answered(clock, source):
     tracker, _, health = make(source, clock, jitter=0.0)
     assert tracker.health.state == "connecting"
-    source.script("a", NetworkError("no route"), running("a"))
+    source.script("a", running("a"))
     tracker.track("a")
     await tracker.poll_due()
-    assert tracker.health.state == "connecting" and health == []  # one failure proves nothing
-    await drive(tracker, clock, 10)
     assert tracker.health.state == "ok" and [h.state for h in health] == ["ok"]
+
+
+async def test_before_the_first_answer_one_failure_is_enough(clock, source):
+    # Three in a row make an outage once the API has worked (a blip is not one); before
+    # anything answered, there is no working state to protect.
+    source.script("a", NetworkError("no route"), running("a"), ServerError("HTTP 502"),
+                  ServerError("HTTP 502"), running("a"))
+    tracker, _, health = make(source, clock, jitter=0.0)
+    tracker.track("a")
+    await tracker.poll_due()
+    assert tracker.health.state == "offline"
+    await drive(tracker, clock, 10)
+    assert tracker.health.state == "ok"
+    await drive(tracker, clock, 30)
+    assert [h.state for h in health] == ["offline", "ok"]  # two 502s after it: still ok
 
 
 async def test_nothing_to_poll_one_check_at_start_then_once_a_minute(clock, checking):
@@ -681,11 +694,11 @@ async def test_no_check_while_tasks_are_polled_then_a_minute_after_the_last_poll
     assert checking.checks == [last_poll + 60.0]
 
 
-async def test_a_failing_check_retries_sooner_and_three_mean_offline(clock, checking):
+async def test_a_failing_check_means_offline_and_retries_sooner(clock, checking):
     checking.check_steps = [NetworkError("refused")] * 3 + [None]
     tracker, _, health = make(checking, clock, poll_interval=4.0, jitter=0.0)
     await drive(tracker, clock, 1)
-    assert tracker.health.state == "connecting"
+    assert tracker.health.state == "offline"
     await drive(tracker, clock, 30)
     assert checking.checks == [0.0, 8.0, 24.0]  # backoff from the poll interval, as polls
     assert tracker.health.state == "offline"
@@ -698,7 +711,7 @@ async def test_a_failing_check_retries_sooner_and_three_mean_offline(clock, chec
     (NotFound("no such endpoint", http_status=404), "ok"),  # a gateway without /v1/balance
     (Unauthorized("bad key", http_status=401), "auth_failed"),
     (RateLimited("slow down", retry_after=30.0), "backing_off"),
-    (ServerError("HTTP 502", http_status=502), "connecting"),
+    (ServerError("HTTP 502", http_status=502), "backing_off"),
 ])
 async def test_what_a_check_answer_means(clock, checking, answer, state):
     checking.check_steps = [answer]
@@ -741,8 +754,9 @@ async def test_a_closed_port_is_never_ok(clock):
 
     async with fast_client(f"http://127.0.0.1:{free_port()}") as client:
         tracker, _, health = make(client, clock, poll_interval=4.0, jitter=0.0)
-        await drive(tracker, clock, 1)
         assert tracker.health.state == "connecting"
+        await drive(tracker, clock, 1)
+        assert tracker.health.state == "offline"
         await drive(tracker, clock, 30)
         assert tracker.health.state == "offline"
         assert isinstance(tracker.health.last_error, NetworkError)
