@@ -73,6 +73,7 @@ async def test_a_dialog_left_open_stays_quiet(tmp_path: Path, monkeypatch: Any, 
     frames = Frames(app)
     async with app.run_test(size=SIZE) as pilot:
         await poll(app, pilot)
+        app.clear_notifications()  # toasts expire on the real clock: not in the windows
         select(app, env.job("finished grid"))
         await settle(pilot)
         await pilot.press(DIALOG_KEYS[dialog])
