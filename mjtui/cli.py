@@ -127,6 +127,8 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     )
     p.add_argument("id", metavar="ID")
     p.add_argument("button", metavar="BUTTON")
+    p.add_argument("--again", action="store_true",
+                   help="press a button already pressed on this task (another billed job)")
     p.add_argument("--watch", action="store_true", help="then watch the new task until it finishes")
 
     p = commands["modal"] = sub("modal", "Answer a task waiting in MODAL; the same task ID then runs.")

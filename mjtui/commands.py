@@ -23,6 +23,7 @@ from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
 from mjtui.config import ConfigError
+from mjtui.jobs import JobRefused, Jobs
 from mjtui.notify import NEWS, BatchedNotifier, JobEvent, choose_notifier, tmux_passthrough
 from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
 from mjtui.session import Session, SessionError, TrackedTask, modal_time_left, save_session
@@ -56,7 +57,8 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"mjtui: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     handler = _HANDLERS[args.command]
-    context = Context(args, backend, session, out, settings.poll_interval)
+    context = Context(args, backend, session, out, settings.poll_interval,
+                      read_only=settings.read_only)
     if getattr(args, "notify", None) is not None:  # only when asked: scripts get no surprises
         context.notify_mode = settings.notify
     try:
@@ -75,6 +77,8 @@ class Context:
         session: Session,
         out: TextIO,
         poll_interval: float,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.args = args
         self.backend = backend
@@ -83,6 +87,7 @@ class Context:
         self.out = out
         self.poll_interval = poll_interval
         self.save_failed = False
+        self.jobs = Jobs(backend.client, session, read_only=read_only, on_change=self.save)
         self.notify_mode = ""  # `watch --notify`: the mode (auto, osc99, ...); "" for none
         self.notify_write: Callable[[str], object] | None = None  # tests: instead of /dev/tty
         self.notified: dict[str, Status] = {}  # the state each task was last notified for
@@ -335,9 +340,17 @@ async def _submitted(ctx: Context, result: SubmitResult, parent: str, origin: st
     return EXIT_OK
 
 
+# Refusals that are the caller's to fix (exit 2); the rest say the task is not ready (1).
+_USAGE_REFUSALS = {"read_only", "used", "not_modal"}
+
+
 async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResult]]) -> SubmitResult | int:
     try:
         return await submit()
+    except JobRefused as exc:  # a billing guard: nothing was posted
+        hint = "; pass --again to press it again" if exc.reason == "used" else ""
+        ctx.error(f"{exc.message}{hint}")
+        return EXIT_USAGE if exc.reason in _USAGE_REFUSALS else EXIT_TASK_FAILED
     except Unauthorized:
         raise
     except ApimartError as exc:
@@ -356,7 +369,7 @@ async def _imagine(ctx: Context) -> int:
     if not a.prompt.strip():
         ctx.error("the prompt is empty")
         return EXIT_USAGE
-    result = await _submit_safely(ctx, lambda: ctx.client.imagine(request))
+    result = await _submit_safely(ctx, lambda: ctx.jobs.imagine(request))
     if isinstance(result, int):
         return result
     return await _submitted(ctx, result, parent="", origin="imagine")
@@ -375,14 +388,9 @@ async def _action(ctx: Context) -> int:
             ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
             return EXIT_USAGE
     # Act only on what the API says now: a parent at 100% may not be SUCCESS yet.
-    try:
-        parent = await ctx.client.get_task(task_id)
-    except Unauthorized:
-        raise
-    except ApimartError as exc:
-        ctx.error(f"cannot read task {task_id}: {exc}")
-        return EXIT_TASK_FAILED
-    ctx.remember(parent)
+    parent = await _current(ctx, task_id)
+    if isinstance(parent, int):
+        return parent
     if parent.status is not Status.SUCCESS:
         ctx.error(f"task {task_id} is {parent.status.value}, not SUCCESS: nothing to press yet")
         return EXIT_TASK_FAILED
@@ -391,14 +399,24 @@ async def _action(ctx: Context) -> int:
     except actions.UnknownButton as exc:
         ctx.error(str(exc))
         return EXIT_USAGE
-    result = await _submit_safely(ctx, lambda: ctx.client.submit(submission))
+    result = await _submit_safely(
+        ctx, lambda: ctx.jobs.press(task_id, submission, name, again=ctx.args.again))
     if isinstance(result, int):
         return result
-    tracked = ctx.session.get(task_id)
-    custom_id = submission.body.get("custom_id")
-    if tracked is not None and custom_id:
-        ctx.session.mark_button_used(task_id, custom_id)
     return await _submitted(ctx, result, parent=task_id, origin=name)
+
+
+async def _current(ctx: Context, task_id: str) -> Task | int:
+    """The task as the API has it now, recorded in the session (or the exit code)."""
+    try:
+        task = await ctx.client.get_task(task_id)
+    except Unauthorized:
+        raise
+    except ApimartError as exc:
+        ctx.error(f"cannot read task {task_id}: {exc}")
+        return EXIT_TASK_FAILED
+    ctx.remember(task)
+    return task
 
 
 async def _modal(ctx: Context) -> int:
@@ -408,9 +426,12 @@ async def _modal(ctx: Context) -> int:
     except ApimartError as exc:
         ctx.error(str(exc))
         return EXIT_USAGE
-    result = await _submit_safely(
-        ctx, lambda: ctx.client.modal(task_id, prompt=ctx.args.prompt, mask_url=ctx.args.mask_url)
-    )
+    # Answer only what the API says waits in MODAL now: anything else posts nothing.
+    current = await _current(ctx, task_id)
+    if isinstance(current, int):
+        return current
+    result = await _submit_safely(ctx, lambda: ctx.jobs.answer_modal(
+        task_id, prompt=ctx.args.prompt, mask_url=ctx.args.mask_url))
     if isinstance(result, int):
         return result
     tracked = ctx.session.get(task_id)

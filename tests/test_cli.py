@@ -21,11 +21,12 @@ from typing import Any
 
 import httpx
 import pytest
+from cli_fixtures import cli, point_at
 
 import mjtui.runtime
 from mjtui.api.client import ApimartClient
 from mjtui.api.models import Status
-from mjtui.cli import main, split_command
+from mjtui.cli import split_command
 from mjtui.fake import FakeApimart, Fault, LoopbackFakeServer
 from mjtui.session import SessionError, load_session, resolve_session_path
 
@@ -46,19 +47,11 @@ def server() -> Iterator[LoopbackFakeServer]:
 def fake(server: LoopbackFakeServer, monkeypatch: pytest.MonkeyPatch,
          isolated_dirs: Path) -> FakeApimart:
     """The shared fake with a clean log, and the environment pointing at it."""
-    server.fake.requests.clear()
     server.fake.faults.clear()
-    monkeypatch.setenv("APIMART_API_KEY", TOKEN)
-    monkeypatch.setenv("APIMART_BASE_URL", server.base_url)
-    return server.fake
+    return point_at(server, monkeypatch)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`mjtui ARGV` in-process: (exit code, stdout, stderr)."""
-    capsys.readouterr()
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = cli  # `mjtui ARGV` in-process: (exit code, stdout, stderr)
 
 
 def finish(fake: FakeApimart, task_id: str) -> None:
@@ -364,9 +357,10 @@ def test_action_buttons_on_an_upscaled_image_and_modal(capsys, fake) -> None:
                                              "mask_url": "https://example.com/mask.png"})]
     assert fake.state(region).status in ("SUBMITTED", "IN_PROGRESS")
     assert load_session(session_file()).get(region).task.status is Status.SUBMITTED
-    # A second answer is refused by the API (no longer MODAL): exit 1 with its sentence.
+    # A second answer is refused before any POST (no longer MODAL): exit 2 saying why.
+    fake.requests.clear()
     code, out, err = run(capsys, "modal", region)
-    assert code == 1 and "not in MODAL state" in err
+    assert code == 2 and "not MODAL" in err and posts(fake) == []
 
 
 def test_action_refusals(capsys, fake) -> None:

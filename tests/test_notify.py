@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_fixtures import point_at
 
 import mjtui.commands
 from mjtui.cli import main, parse_args
@@ -209,8 +210,7 @@ def server() -> Iterator[LoopbackFakeServer]:
 def terminal(server: LoopbackFakeServer, monkeypatch: pytest.MonkeyPatch,
              isolated_dirs: Path) -> list[str]:
     written: list[str] = []
-    monkeypatch.setenv("APIMART_API_KEY", "sk-fake-token")
-    monkeypatch.setenv("APIMART_BASE_URL", server.base_url)
+    point_at(server, monkeypatch)
     monkeypatch.setenv("TERM", "xterm-kitty")
     monkeypatch.delenv("TMUX", raising=False)
     monkeypatch.setattr(mjtui.commands, "_terminal_writer", lambda: written.append)

@@ -20,6 +20,7 @@ from textual.timer import Timer
 
 from mjtui.config import Settings
 from mjtui.images import DiskCache, ImageLoader
+from mjtui.jobs import Jobs
 from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
@@ -97,6 +98,8 @@ class MjtuiApp(App[None]):
         self._gc_threshold: tuple[int, ...] | None = None  # set while start-up is frozen
         self.save_error: str = ""
         self.key_hold = KeyHold(self)
+        self.jobs = Jobs(backend.client, session, read_only=settings.read_only,
+                         on_change=self.schedule_save)
         facts = current_facts()
         version = facts.answers.version if facts is not None and facts.answers else None
         self.desktop_notifier = DesktopNotifier(self, notify_choice(settings.notify, version))

@@ -56,7 +56,6 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.health = Health()
         self.pending_prefix = ""
         self._status_dirty = True
-        self._in_flight: set[tuple[str, str]] = set()  # (task, customId) being submitted
         self._resort_timer: Timer | None = None
         self._bindings_for: str | None = None  # the task the footer's keys were checked for
         self._bindings_state: tuple[object, ...] | None = None  # check_action answers shown

@@ -1,8 +1,7 @@
 """Dashboard actions that start billed jobs: U/V, reroll, the actions menu, MODAL, imagine.
 
-Billing guards live here: act only on a SUCCESS parent; a key press submits once however
-fast keys repeat; a button already used asks first; a POST without an answer is reported as
-"outcome unknown" and never resent; read-only mode disables all of it.
+The billing guards live in `mjtui.jobs` (shared with the CLI); here a used button asks for
+confirmation before `again`, and read-only mode greys the keys out.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from textual import work
 from mjtui import actions
 from mjtui.actions import ButtonKind, ButtonSpec
 from mjtui.api.client import ImagineRequest
-from mjtui.api.errors import ApimartError, OutcomeUnknown
+from mjtui.api.errors import ApimartError
 from mjtui.api.models import Status, Task
+from mjtui.jobs import JobRefused
 from mjtui.session import MODAL_WINDOW, TrackedTask
 from mjtui.text import printable
 from mjtui.ui.widgets.task_table import RowState
@@ -37,8 +37,6 @@ def find_spec(tracked: TrackedTask, kind: ButtonKind, index: int | None = None) 
 
 class FollowUpActions:
     """Mixin for DashboardScreen: keys that press a task's buttons or start new jobs."""
-
-    _in_flight: set[tuple[str, str]]
 
     def check_action(self: DashboardScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out (None) keys that do not apply to the selected task; hide digit keys
@@ -123,35 +121,34 @@ class FollowUpActions:
 
     async def press(self: DashboardScreen, tracked: TrackedTask, spec: ButtonSpec, *,
                     confirm_used: bool = True) -> str | None:
-        """Press one button on one task, with every billing guard. Returns the new task ID."""
+        """Press one button on one task through the job service (its guards, one POST).
+        A button used before asks first (unless `confirm_used` is off: a confirmed bulk
+        press). Returns the new task ID."""
         app = self.mjtui
-        key = (tracked.id, spec.custom_id)
-        current = app.session.get(tracked.id)
-        if app.settings.read_only or current is None or key in self._in_flight:
-            return None
-        if current.task.status is not Status.SUCCESS:
-            self.notify(f"{printable(tracked.id)} is {current.task.status.value}, not SUCCESS",
-                        severity="warning", markup=False)
-            return None
-        if confirm_used and spec.custom_id in current.used_buttons:
-            from mjtui.ui.screens.dialogs import ConfirmDialog
-
-            body = f"{spec.title} was already used on this task. Press it again and start another billed job?"
-            if not await app.push_screen_wait(ConfirmDialog("Already used", body, "Press again")):
-                return None
-        self._in_flight.add(key)
+        again = not confirm_used
         try:
-            result = await app.backend.client.submit(spec.submission(tracked.id))
+            app.jobs.check_press(tracked.id, spec.custom_id, spec.title, again=again)
+        except JobRefused as refused:
+            if refused.reason == "used":
+                from mjtui.ui.screens.dialogs import ConfirmDialog
+
+                body = f"{spec.title} was already used on this task. Press it again and start another billed job?"
+                if not await app.push_screen_wait(ConfirmDialog("Already used", body, "Press again")):
+                    return None
+                again = True
+            elif refused.reason == "not_ready":
+                self.notify(refused.message, severity="warning", markup=False)
+                return None
+            else:  # read-only (keys greyed), gone, or this very press still in flight
+                return None
+        try:
+            result = await app.jobs.press(tracked.id, spec.submission(tracked.id), spec.title,
+                                          again=again)
+        except JobRefused:
+            return None  # the task changed (or another press started) while the dialog was up
         except ApimartError as exc:
-            if isinstance(exc, OutcomeUnknown) and app.session.mark_button_used(
-                    tracked.id, spec.custom_id):
-                app.schedule_save()  # it may have started a job: a second press asks first
             self.report_failure(tracked.id, f"{spec.title} failed: {exc.message}")
             return None
-        finally:
-            self._in_flight.discard(key)
-        if app.session.mark_button_used(tracked.id, spec.custom_id):
-            app.schedule_save()
         self.track_new(Task(id=result.task_id, status=result.status), parent=tracked.id,
                        origin=spec.name if len(spec.name) <= 20 else spec.title)
         parent = app.session.get(tracked.id)
@@ -188,7 +185,9 @@ class FollowUpActions:
 
         async def submit(prompt: str | None, mask_url: str | None) -> SubmitOutcome:
             try:
-                result = await app.backend.client.modal(tracked.id, prompt=prompt, mask_url=mask_url)
+                result = await app.jobs.answer_modal(tracked.id, prompt=prompt, mask_url=mask_url)
+            except JobRefused as refused:
+                return SubmitOutcome(None, refused.message)
             except ApimartError as exc:
                 return SubmitOutcome(None, exc.message)
             app.tracker.refresh([tracked.id])
@@ -209,7 +208,9 @@ class FollowUpActions:
 
         async def submit(request: ImagineRequest) -> SubmitOutcome:
             try:
-                result = await app.backend.client.imagine(request)
+                result = await app.jobs.imagine(request)
+            except JobRefused as refused:
+                return SubmitOutcome(None, refused.message)
             except ApimartError as exc:
                 return SubmitOutcome(None, exc.message)
             self.track_new(Task(id=result.task_id, status=result.status, prompt=request.prompt),

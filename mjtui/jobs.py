@@ -1,0 +1,128 @@
+"""Where billed jobs start: every submission and every billing guard, for CLI and dashboard.
+
+Both front ends call `Jobs`; neither posts a job by itself. The guards:
+- read-only refuses everything;
+- a button is pressed only on a task the session knows as SUCCESS;
+- a button already pressed on that task (recorded in the session) needs `again=True`;
+- one button on one task is in flight at most once: a repeated key or command posts once;
+- a POST that got no answer may have started a job: its button is recorded as used, and it
+  is never resent by itself (`OutcomeUnknown` goes back to the caller);
+- a MODAL answer goes only to a task the session knows as MODAL.
+A refusal raises `JobRefused` before anything is posted. No Textual import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from mjtui.actions import Submission
+from mjtui.api.client import ApimartClient, ImagineRequest
+from mjtui.api.errors import OutcomeUnknown
+from mjtui.api.models import Status, SubmitResult
+from mjtui.session import Session, TrackedTask
+
+Reason = Literal["read_only", "unknown_task", "not_ready", "used", "busy", "not_modal"]
+
+
+class JobRefused(Exception):
+    """A guard stopped a submission; nothing was posted. `reason` says which guard."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class Jobs:
+    """Starts jobs for one session through one client, guards first."""
+
+    def __init__(
+        self,
+        client: ApimartClient,
+        session: Session,
+        *,
+        read_only: bool = False,
+        on_change: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.client = client
+        self.session = session
+        self.read_only = read_only
+        self._on_change = on_change  # the session changed (a button used): save it soon
+        self._in_flight: set[tuple[str, str]] = set()
+
+    # -- guards --------------------------------------------------------------------------------
+
+    def check_press(self, task_id: str, custom_id: str, title: str, *, again: bool = False) -> None:
+        """Raise JobRefused if pressing this button now would break a guard."""
+        tracked = self._known_writable(task_id)
+        if tracked.task.status is not Status.SUCCESS:
+            raise JobRefused("not_ready", f"{task_id} is {tracked.task.status.value}, not "
+                                          "SUCCESS: it has nothing to press yet")
+        if (task_id, custom_id) in self._in_flight:
+            raise JobRefused("busy", f"{title} on {task_id} is being submitted already")
+        if custom_id and custom_id in tracked.used_buttons and not again:
+            raise JobRefused("used", f"{title} was already pressed on {task_id}; pressing it "
+                                     "again starts another billed job")
+
+    def check_modal(self, task_id: str) -> None:
+        tracked = self._known_writable(task_id)
+        if tracked.task.status is not Status.MODAL:
+            raise JobRefused("not_modal", f"{task_id} is {tracked.task.status.value}, not "
+                                          "MODAL: it waits for no answer")
+        if (task_id, "modal") in self._in_flight:
+            raise JobRefused("busy", f"the answer to {task_id} is being submitted already")
+
+    def _known_writable(self, task_id: str) -> TrackedTask:
+        self._check_writable()
+        tracked = self.session.get(task_id)
+        if tracked is None:
+            raise JobRefused("unknown_task", f"{task_id} is not in the session")
+        return tracked
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise JobRefused("read_only", "read-only: no job is started (read_only in the "
+                                          "config, or --read-only)")
+
+    # -- submissions ---------------------------------------------------------------------------
+
+    async def press(self, task_id: str, submission: Submission, title: str, *,
+                    again: bool = False) -> SubmitResult:
+        """Press a button: guards, one POST, the button recorded as used (even if the POST
+        got no answer: it may have started a job)."""
+        custom_id = str(submission.body.get("custom_id") or "")
+        self.check_press(task_id, custom_id, title, again=again)
+        with self._submitting(task_id, custom_id):
+            try:
+                result = await self.client.submit(submission)
+            except OutcomeUnknown:
+                self._mark_used(task_id, custom_id)
+                raise
+        self._mark_used(task_id, custom_id)
+        return result
+
+    async def answer_modal(self, task_id: str, *, prompt: str | None,
+                           mask_url: str | None) -> SubmitResult:
+        """Answer a task waiting in MODAL (Vary Region, Custom Zoom)."""
+        self.check_modal(task_id)
+        with self._submitting(task_id, "modal"):
+            return await self.client.modal(task_id, prompt=prompt, mask_url=mask_url)
+
+    async def imagine(self, request: ImagineRequest) -> SubmitResult:
+        self._check_writable()
+        return await self.client.imagine(request)
+
+    @contextmanager
+    def _submitting(self, task_id: str, what: str) -> Iterator[None]:
+        key = (task_id, what)
+        self._in_flight.add(key)
+        try:
+            yield
+        finally:
+            self._in_flight.discard(key)
+
+    def _mark_used(self, task_id: str, custom_id: str) -> None:
+        if custom_id and self.session.mark_button_used(task_id, custom_id):
+            self._on_change()
