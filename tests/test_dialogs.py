@@ -14,7 +14,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList, Select, TextArea, Tree
 
-import mjtui
 from mjtui.actions import ButtonKind, describe_all
 from mjtui.api.client import ImagineRequest
 from mjtui.api.models import Button as ApiButton
@@ -28,7 +27,7 @@ from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
 from mjtui.ui.screens.lineage import LineageNode, LineageScreen, build_forest
 from mjtui.ui.screens.modal_input import ModalInputDialog, format_left
 
-STYLES = Path(mjtui.__file__).parent / "styles" / "dialogs.tcss"
+STYLES = Path(__file__).resolve().parent.parent / "styles" / "dialogs.tcss"
 SIZE = (100, 30)
 HOSTILE = (
     "[@click=app.quit]x[/] [link=file:///etc/passwd]y[/link] \x1b[31mred"

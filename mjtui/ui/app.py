@@ -10,6 +10,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from textual import events, work
@@ -31,7 +32,7 @@ from mjtui.ui.key_hold import KeyHold
 from mjtui.ui.palette import MjtuiCommands
 from mjtui.ui.preview import current_facts
 
-STYLES = Path(__file__).resolve().parent.parent / "styles"
+STYLES = Path(str(resources.files("mjtui.styles")))  # top-level styles/, installed here
 SAVE_DELAY = 1.0  # seconds: bursts of updates become one save
 
 
