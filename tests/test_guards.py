@@ -1,9 +1,10 @@
 """Guards that a mutation check found untested (issue 18): each test here fails when its
 guard is removed, and says which guard it holds in place.
 
-1. A second press while the first POST is still in flight sends nothing
-   (`or key in self._in_flight` in `ui/screens/dashboard_followups.py`).
-2. The "Not submitted" toast shows the API's error text literally (`markup=False`).
+1. A second press while the first POST is still in flight sends nothing (the in-flight
+   check, once in `ui/screens/dashboard_followups.py`, now `JobService.check_press`).
+2. The "Not submitted" toast shows the API's error text literally (`markup=False`) and cut
+   to 300 characters (the client lets ~500 through).
 3. mjtui's own pixel cap refuses an image Pillow would decode (`images.decode_image`), also
    when the loader decodes a download or a cached file.
 4. The tracker keeps polling when tasks start eagerly, as Textual's `App.run()` makes them on
@@ -138,6 +139,20 @@ async def test_a_refused_post_with_markup_in_its_error_is_shown_literally_and_in
         assert MARKUP_ERROR in shown[0].render().plain, "the error's markup was parsed"
         assert_inert(app)
         assert app.is_running and app.return_code is None
+
+
+async def test_a_refused_post_with_a_long_error_gets_a_short_toast(tmp_path: Path) -> None:
+    env, grid = await finished_grid(tmp_path)
+    app = make_app(env, track(env, grid))
+    async with app.run_test(size=SIZE) as pilot:
+        await finish(app, pilot)
+        env.fake.faults.add(Fault("status", status=400, path_prefix=f"{GEN}/upscale", times=1,
+                                  body={"code": 4, "description": "x" * 5000}))
+        await pilot.press("u", "2")
+        await settle(pilot)
+        title, message, _ = toasts(app)[-1]
+        assert title == "Not submitted" and message.startswith("Upscale 2 failed: xxx")
+        assert len(message) <= 300 and message.endswith("…"), len(message)
 
 
 # -- 3. mjtui's own pixel cap, under Pillow's ----------------------------------------------
