@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from mjtui import actions
-from mjtui.api.addresses import validate_task_id
+from mjtui.api.addresses import check_task_id
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
@@ -29,14 +29,18 @@ from mjtui.runtime import Backend, make_backend, open_session, settings_from_arg
 from mjtui.session import Session, SessionError, TrackedTask, modal_time_left, save_session
 from mjtui.text import printable
 from mjtui.tracker import TaskUpdate, Tracker
+from mjtui.vocabulary import STATUS_WIDTH, action_name, status_label
 
 QUERY_CONCURRENCY = 8
+STATUS_COLUMN = STATUS_WIDTH + len(" (stalled)")
 ACTION_WIDTH = 24  # an action is a short word (IMAGINE, UPSCALE); API text past this is cut
 
 
 def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run one subcommand; returns the exit code."""
     out = out or sys.stdout
+    if refused_task_id(_task_id_arguments(args)):  # a usage error: before config, before any request
+        return EXIT_USAGE
     try:
         settings = settings_from_args(args)
         if args.command == "fake-server":
@@ -172,11 +176,15 @@ def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | Non
     return data
 
 
-def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False) -> str:
-    """One human line: ID, status, progress, action, prompt or reason."""
-    status = task.status.value + (" (stalled)" if stalled else "")
-    action = printable(task.action, limit=ACTION_WIDTH)
-    line = f"{printable(task.id)}  {status:<13} {task.progress:>3}%  {action:<13}"
+def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False,
+              tracked: TrackedTask | None = None, id_width: int = 0) -> str:
+    """One human line: ID, status, progress, action, prompt or reason, in the dashboard's
+    words (DONE, RUNNING, U2); IDs padded to `id_width` so a column of lines aligns."""
+    status = status_label(task.status) + (" (stalled)" if stalled else "")
+    name = action_name(replace(tracked, task=task)) if tracked else task.action
+    action = printable(name, limit=ACTION_WIDTH)
+    task_id = printable(task.id)
+    line = f"{task_id:<{id_width}}  {status:<{STATUS_COLUMN}} {task.progress:>3}%  {action:<13}"
     detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
     # A 404/403 on a task we hold keeps its cached prompt; on one we never saw, say why.
     if error is not None and (error.kind not in ("not_found", "forbidden") or not detail):
@@ -184,33 +192,44 @@ def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = 
     return f"{line} {printable(detail, limit=80)}".rstrip()
 
 
-def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = False) -> None:
+def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = False,
+          id_width: int = 0) -> None:
     if getattr(ctx.args, "json", False):
         record = task_json(task, ctx.session.get(task.id), error)
         if stalled:
             record["stalled"] = True
         ctx.print(json.dumps(record, ensure_ascii=True))
     else:
-        ctx.print(task_line(task, error, stalled=stalled))
+        ctx.print(task_line(task, error, stalled=stalled, tracked=ctx.session.get(task.id),
+                            id_width=id_width))
 
 
 # -- commands ----------------------------------------------------------------------------
 
 
-def _refuse_invalid_ids(ctx: Context, ids: list[str]) -> bool:
-    """Say why the first unusable task ID is refused; True if there was one."""
+def _task_id_arguments(args: argparse.Namespace) -> list[str]:
+    """The task IDs a command was given on its command line (`status`, `watch`: ids;
+    `action`, `modal`: id)."""
+    if args.command in ("status", "watch"):
+        return list(args.ids)
+    if args.command in ("action", "modal"):
+        return [args.id]
+    return []
+
+
+def refused_task_id(ids: list[str]) -> bool:
+    """Say on stderr why the first argument that is not a task ID is refused; True if one
+    was (the caller exits 2, having sent nothing)."""
     for task_id in ids:
         try:
-            validate_task_id(task_id)
+            check_task_id(task_id)
         except ApimartError as exc:
-            ctx.error(str(exc))
+            print(f"mjtui: {printable(str(exc))}", file=sys.stderr, flush=True)
             return True
     return False
 
 
 async def _status(ctx: Context) -> int:
-    if _refuse_invalid_ids(ctx, list(ctx.args.ids)):
-        return EXIT_USAGE
     ids = list(ctx.args.ids) or list(ctx.session.tasks)
     if not ids:
         ctx.error("no tasks: give task IDs, or add some to the session first")
@@ -231,6 +250,7 @@ async def _status(ctx: Context) -> int:
             return known, exc
 
     results = await asyncio.gather(*(query(task_id) for task_id in ids))
+    id_width = max(len(printable(task_id)) for task_id in ids)
     code = EXIT_OK
     for task, error in results:
         if error is None or error.kind in ("not_found", "forbidden"):
@@ -238,7 +258,7 @@ async def _status(ctx: Context) -> int:
                 task = task.with_status(Status.FORBIDDEN, error.message)
             if error is None or task.id in ctx.session:
                 ctx.remember(task)
-        _emit(ctx, task, error)
+        _emit(ctx, task, error, id_width=id_width)
         if error is not None or task.status is Status.FAILURE:
             code = EXIT_TASK_FAILED
     return code
@@ -252,6 +272,7 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
     """
     failed: set[str] = set()
     notifier = _watch_notifier(ctx)
+    id_width = max((len(printable(task_id)) for task_id in ids), default=0)
 
     def on_update(update: TaskUpdate) -> None:
         task = update.task
@@ -265,7 +286,7 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
                 ctx.remember(task)
         else:
             ctx.remember(task)
-        _emit(ctx, task, update.error, update.stalled)
+        _emit(ctx, task, update.error, update.stalled, id_width=id_width)
         if task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
             failed.add(task.id)
         if notifier is not None:
@@ -327,8 +348,6 @@ def _notify_change(ctx: Context, notifier: BatchedNotifier, task: Task) -> None:
 
 
 async def _watch(ctx: Context) -> int:
-    if _refuse_invalid_ids(ctx, list(ctx.args.ids)):
-        return EXIT_USAGE
     return await _watch_ids(ctx, list(ctx.args.ids))
 
 
@@ -376,13 +395,9 @@ async def _imagine(ctx: Context) -> int:
 
 
 async def _action(ctx: Context) -> int:
-    task_id, name = ctx.args.id, ctx.args.button
+    task_id, name = ctx.args.id, ctx.args.button  # the ID was checked in run_command
     try:
-        validate_task_id(task_id)
         actions.parse_name(name)
-    except ApimartError as exc:
-        ctx.error(str(exc))
-        return EXIT_USAGE
     except actions.UnknownButton:
         if "::" not in name:
             ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
@@ -420,12 +435,7 @@ async def _current(ctx: Context, task_id: str) -> Task | int:
 
 
 async def _modal(ctx: Context) -> int:
-    task_id = ctx.args.id
-    try:
-        validate_task_id(task_id)
-    except ApimartError as exc:
-        ctx.error(str(exc))
-        return EXIT_USAGE
+    task_id = ctx.args.id  # checked in run_command
     # Answer only what the API says waits in MODAL now: anything else posts nothing.
     current = await _current(ctx, task_id)
     if isinstance(current, int):

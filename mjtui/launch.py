@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mjtui import __version__
-from mjtui.api.addresses import validate_task_id
+from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Task
 from mjtui.cli import EXIT_CONFIG, EXIT_CRASH, EXIT_OK, EXIT_USAGE
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    for task_id in args.ids:  # a usage error: said before any config, session or request
+        try:
+            check_task_id(task_id)
+        except ApimartError as exc:
+            print(f"mjtui: {printable(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         settings = settings_from_args(args)
         session = open_session(settings)
@@ -42,11 +48,6 @@ def run_dashboard(args: argparse.Namespace) -> int:
         print(f"mjtui: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     for task_id in args.ids:
-        try:
-            validate_task_id(task_id)
-        except ApimartError as exc:
-            print(f"mjtui: {printable(str(exc))}", file=sys.stderr)
-            return EXIT_USAGE
         session.add(TrackedTask(task=Task(id=task_id), origin="added", added_at=time.time()))
     if backend.fake is not None:
         from mjtui.demo import prepare_demo

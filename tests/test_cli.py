@@ -125,13 +125,13 @@ def test_status_human_and_json(capsys, fake) -> None:
 
 
 def test_status_json_error_for_an_unknown_task(capsys, fake) -> None:
-    code, out, _ = run(capsys, "status", "--json", "task_01KNOSUCHTASK")
+    code, out, _ = run(capsys, "status", "--json", "task_01KNOSUCHTASK000")
     assert code == 1
     record = json.loads(out)
-    assert record["id"] == "task_01KNOSUCHTASK"
+    assert record["id"] == "task_01KNOSUCHTASK000"
     assert record["error"] == {"kind": "not_found", "http_status": 404,
                                "message": "task not found"}
-    assert "task_01KNOSUCHTASK" not in load_session(session_file())  # not ours: not recorded
+    assert "task_01KNOSUCHTASK000" not in load_session(session_file())  # not ours: not recorded
 
 
 def test_status_of_a_forgotten_task_keeps_its_results(capsys, fake) -> None:
@@ -262,9 +262,9 @@ def test_watch_success_exits_0_and_finished_tasks_are_printed(capsys, fake) -> N
     assert record["status"] == "EXPIRED" and record["prompt"] == "a quiet forest"
     assert len(record["image_urls"]) == 4
     # Unknown to both: EXPIRED, exit 1, and not added to the session.
-    code, out, _ = run(capsys, "watch", "task_01KNEVERSEEN")
+    code, out, _ = run(capsys, "watch", "task_01KNEVERSEEN0000")
     assert code == 1 and "EXPIRED" in out
-    assert "task_01KNEVERSEEN" not in load_session(session_file())
+    assert "task_01KNEVERSEEN0000" not in load_session(session_file())
 
 
 def test_watch_stops_at_modal(capsys, fake) -> None:
@@ -281,7 +281,7 @@ def test_watch_stops_at_modal(capsys, fake) -> None:
 
 
 def test_watch_invalid_id(capsys, fake) -> None:
-    code, out, err = run(capsys, "watch", "task_ok", "bad id")
+    code, out, err = run(capsys, "watch", "task_01KOK00000000000000", "bad id")
     assert code == 2 and out == "" and "whitespace" in err
     assert fake.requests == []
 
@@ -384,7 +384,7 @@ def test_action_refusals(capsys, fake) -> None:
     code, out, err = run(capsys, "action", "bad/id", "U1")
     assert code == 2 and "contains '/'" in err
 
-    code, out, err = run(capsys, "action", "task_01KNOSUCHTASK", "U1")
+    code, out, err = run(capsys, "action", "task_01KNOSUCHTASK000", "U1")
     assert code == 1 and "task not found" in err
 
 
@@ -463,7 +463,7 @@ def test_settings_warnings_are_shown(capsys, fake) -> None:
 
 def test_no_token_exits_3_naming_the_variable(capsys, fake, monkeypatch) -> None:
     monkeypatch.delenv("APIMART_API_KEY")
-    code, out, err = run(capsys, "status", "task_x")
+    code, out, err = run(capsys, "status", "task_01KXXXXXXXXXXXXXXX")
     assert code == 3 and out == "" and "APIMART_API_KEY" in err
     assert fake.requests == []
 
@@ -471,7 +471,7 @@ def test_no_token_exits_3_naming_the_variable(capsys, fake, monkeypatch) -> None
 def test_bad_token_exits_3(capsys, fake, monkeypatch) -> None:
     monkeypatch.setenv("APIMART_API_KEY", "sk-wrong")
     jobs = len(fake.store.jobs)
-    for argv in (["status", "task_x"], ["imagine", "a cat"], ["action", "task_x", "U1"]):
+    for argv in (["status", "task_01KXXXXXXXXXXXXXXX"], ["imagine", "a cat"], ["action", "task_01KXXXXXXXXXXXXXXX", "U1"]):
         code, out, err = run(capsys, *argv)
         assert out == ""
         assert code == 3 and "rejected" in err and "sk-wrong" not in err, argv
@@ -480,9 +480,9 @@ def test_bad_token_exits_3(capsys, fake, monkeypatch) -> None:
 
 
 def test_plain_http_to_a_remote_host_exits_3(capsys, fake) -> None:
-    code, _, err = run(capsys, "--base-url", "http://example.com", "status", "task_x")
+    code, _, err = run(capsys, "--base-url", "http://example.com", "status", "task_01KXXXXXXXXXXXXXXX")
     assert code == 3 and "in clear" in err
-    code, _, err = run(capsys, "status", "--base-url", "ftp://example.com", "task_x")
+    code, _, err = run(capsys, "status", "--base-url", "ftp://example.com", "task_01KXXXXXXXXXXXXXXX")
     assert code == 3
 
 
@@ -514,7 +514,7 @@ def test_post_timeout_says_outcome_unknown_and_posts_once(capsys, fake, monkeypa
 
 def test_server_errors_exit_1(capsys, fake) -> None:
     fake.faults.add(Fault("status", status=502, times=1))
-    code, out, _ = run(capsys, "status", "--json", "task_01KANY")
+    code, out, _ = run(capsys, "status", "--json", "task_01KANY00000000000")
     assert code == 1
     assert json.loads(out)["error"] == {"kind": "server", "http_status": 502,
                                         "message": "HTTP 502: non-JSON text/html (50 bytes)"}
@@ -588,9 +588,9 @@ def test_a_demo_killed_while_running_comes_back_with_the_same_jobs(tmp_path: Pat
 
 def test_exit_codes_in_a_subprocess(server) -> None:
     base = server.base_url
-    result = mjtui_subprocess("status", "task_x", env=env_for_subprocess())
+    result = mjtui_subprocess("status", "task_01KXXXXXXXXXXXXXXX", env=env_for_subprocess())
     assert result.returncode == 3 and "APIMART_API_KEY" in result.stderr
-    result = mjtui_subprocess("status", "task_x", env=env_for_subprocess(
+    result = mjtui_subprocess("status", "task_01KXXXXXXXXXXXXXXX", env=env_for_subprocess(
         APIMART_API_KEY="sk-wrong", APIMART_BASE_URL=base))
     assert result.returncode == 3 and "rejected" in result.stderr
     result = mjtui_subprocess("status", "a/b", env=env_for_subprocess(
@@ -654,7 +654,7 @@ def test_a_status_line_for_an_unknown_task_says_why() -> None:
     from mjtui.api.models import Task
     from mjtui.commands import task_line
 
-    line = task_line(Task(id="task_01KNEVERSEEN"), NotFound("task not found", http_status=404))
+    line = task_line(Task(id="task_01KNEVERSEEN0000"), NotFound("task not found", http_status=404))
     assert "[not_found] task not found" in line
     cached = Task(id="task_01KSEEN", prompt="a red fox")  # a task we hold keeps its prompt
     assert task_line(cached, NotFound("task not found", http_status=404)).endswith("a red fox")

@@ -23,16 +23,18 @@ from ui_fixtures import (
     make_app,
     make_env,
     poll,
+    screen_text,
     select,
     settle,
     toast_text,
 )
 
+from mjtui.api.addresses import find_task_ids
 from mjtui.session import load_session
 from mjtui.ui.key_hold import KeyHold
 from mjtui.ui.screens.actions_menu import ActionsMenu
 from mjtui.ui.screens.dashboard import DashboardScreen
-from mjtui.ui.screens.dialogs import AddTasksDialog, LabelDialog, find_task_ids
+from mjtui.ui.screens.dialogs import AddTasksDialog, LabelDialog
 from mjtui.ui.screens.help import HelpScreen
 from mjtui.ui.screens.imagine import TYPED_AHEAD, ImagineDialog
 from mjtui.ui.screens.modal_input import ModalInputDialog
@@ -213,11 +215,13 @@ async def test_a_bracketed_paste_on_the_dashboard_runs_no_binding(tmp_path: Path
         assert not app.dashboard.query_one("#filter", Input).value
         no_side_effects(app, env)
 
-        app.post_message(events.Paste(f"see https://x.test/v1/tasks/{ids[0]}, and\n{ids[1]} r"))
+        pasted = f"see https://x.test/v1/tasks/{ids[0]}, and\n{ids[1]} r"
+        app.post_message(events.Paste(pasted))
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, AddTasksDialog)
-        assert dialog.query_one("#ids", TextArea).text == "\n".join(ids)
+        assert dialog.query_one("#ids", TextArea).text == pasted  # the dialog lists the rest
+        assert "ignored (no task ID): see and r" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert {*ids} <= set(app.session.tasks)

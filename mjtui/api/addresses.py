@@ -1,13 +1,62 @@
-"""What may be put in a URL or fetched: task IDs, the API base URL, image URLs."""
+"""What may be put in a URL or fetched: task IDs, the API base URL, image URLs.
+
+Two rules for task IDs: `validate_task_id` is the client's safety net (nothing that could
+leave the URL path is sent), `check_task_id` / `find_task_ids` the contract for what a person
+types or pastes: `task_` followed by 16-40 ASCII letters and digits, nothing else.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from mjtui.api.errors import InsecureBaseUrl, InvalidTaskId
 
 MAX_TASK_ID_CHARS = 128
+TASK_ID_RULE = "a task ID is task_ followed by 16-40 letters and digits"
+_TASK_ID = re.compile(r"task_[A-Za-z0-9]{16,40}")
+# An ID inside other text: not glued to more letters, digits or underscores on either side.
+_TASK_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_])task_[A-Za-z0-9]{16,40}(?![A-Za-z0-9_])")
+# What separates the pieces of a paste; quotes and brackets are wrapping, not content.
+_PIECES = re.compile(r"[\s,;]+")
+_WRAPPING = "\"'`()[]{}<>:"
+
+
+def is_task_id(text: str) -> bool:
+    """True if `text` is exactly one task ID by the contract."""
+    return isinstance(text, str) and _TASK_ID.fullmatch(text) is not None
+
+
+def check_task_id(text: str) -> str:
+    """A task ID typed by a person (a command-line argument): returned as is, or
+    InvalidTaskId saying why (the safety reason first, when there is one)."""
+    validate_task_id(text)
+    if not is_task_id(text):
+        raise InvalidTaskId(f"{text!r} is not a task ID: {TASK_ID_RULE}")
+    return text
+
+
+def find_task_ids(text: str) -> list[str]:
+    """Every task ID anywhere in `text` (quotes, commas, JSON, URLs, log lines), each once,
+    in order. A longer run (`task_` + 41 letters) or one glued to `_` is no ID at all."""
+    return list(dict.fromkeys(_TASK_ID_IN_TEXT.findall(text)))
+
+
+def split_task_ids(text: str) -> tuple[list[str], list[str], list[str]]:
+    """(the task IDs in `text`, each once; the pieces that held none, each once; the IDs
+    given more than once).
+
+    Pieces are split on white space, commas and semicolons, quotes and brackets trimmed;
+    a piece holding an ID (a URL, `id=task_...`) is used, not ignored."""
+    ignored: list[str] = []
+    for piece in _PIECES.split(text):
+        piece = piece.strip(_WRAPPING)
+        if piece and not _TASK_ID_IN_TEXT.search(piece) and piece not in ignored:
+            ignored.append(piece)
+    every = _TASK_ID_IN_TEXT.findall(text)
+    repeated = [i for i in dict.fromkeys(every) if every.count(i) > 1]
+    return list(dict.fromkeys(every)), ignored, repeated
 
 
 def validate_task_id(task_id: str) -> str:

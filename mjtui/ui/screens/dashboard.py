@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from mjtui.api.addresses import find_task_ids
 from mjtui.api.models import Status
 from mjtui.notify import NEWS, JobEvent
 from mjtui.session import TrackedTask, modal_time_left
@@ -25,7 +26,6 @@ from mjtui.ui.format import display_name, row_matches
 from mjtui.ui.screens.dashboard_followups import FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
 from mjtui.ui.screens.dashboard_tasks import TaskActions
-from mjtui.ui.screens.dialogs import find_task_ids
 from mjtui.ui.screens.quiet_background import QuietBackground
 from mjtui.ui.widgets.detail import DetailPane
 from mjtui.ui.widgets.status_line import StatusLine
@@ -192,12 +192,12 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
             self.mjtui.key_hold.worker_ended(event.worker)
 
     def on_paste(self, event: events.Paste) -> None:
-        """A paste the table got (not the filter box) never runs a binding: the task IDs in
-        it open the Add dialog holding them; anything else is ignored, saying so."""
+        """A paste the table got (not the filter box) never runs a binding: a paste holding
+        task IDs opens the Add dialog with it (which lists what it ignores); anything else
+        is ignored, saying so."""
         event.stop()
-        ids = find_task_ids(event.text)
-        if ids:
-            self.action_add_tasks("\n".join(ids))
+        if find_task_ids(event.text):
+            self.action_add_tasks(event.text)
             return
         self.notify("paste ignored: it holds no task ID (press / to filter, a to add IDs)",
                     timeout=4, markup=False)

@@ -20,8 +20,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, ScreenResultType
 from textual.widgets import Button, Input, Static, TextArea
 
-from mjtui.api.addresses import validate_task_id
-from mjtui.api.errors import InvalidTaskId
+from mjtui.api.addresses import TASK_ID_RULE, split_task_ids
 from mjtui.text import printable
 
 
@@ -139,49 +138,13 @@ class LabelDialog(Dialog[str | None]):
         self.dismiss(None)
 
 
-_SEPARATORS = re.compile(r"[\s,]+")
-_TASK_ID = re.compile(r"(?<![A-Za-z0-9_])task_[A-Za-z0-9]{16,40}(?![A-Za-z0-9_])")
-
-
-def find_task_ids(text: str) -> list[str]:
-    """The apimart task IDs (`task_` and 16-40 letters or digits) anywhere in pasted text,
-    each once, in order: a log line or a URL holding one counts, any other text does not."""
-    return list(dict.fromkeys(_TASK_ID.findall(text)))
-
-
-def parse_task_ids(
-    text: str,
-) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-    """Split pasted text on spaces, commas and newlines into task IDs.
-
-    Returns (valid IDs, unique, in order; invalid IDs with the reason; IDs given more than
-    once, each listed once). Invalid tokens are reported once each, too.
-    """
-    valid: list[str] = []
-    invalid: list[tuple[str, str]] = []
-    duplicates: list[str] = []
-    seen: set[str] = set()
-    for token in _SEPARATORS.split(text):
-        if not token:
-            continue
-        if token in seen:
-            if token not in duplicates:
-                duplicates.append(token)
-            continue
-        seen.add(token)
-        try:
-            valid.append(validate_task_id(token))
-        except InvalidTaskId as exc:
-            invalid.append((token, str(exc)))
-    return valid, invalid, duplicates
-
-
 class AddTasksDialog(Dialog[list[str] | None]):
-    """Paste or type task IDs (any mix of spaces, commas, newlines) to start tracking them.
+    """Paste or type text holding task IDs (a list, a log line, JSON, URLs) to track them.
 
-    The summary under the text updates as you type. Submitting is refused while any ID is
-    invalid: the user removes or fixes it, so nothing is silently dropped. Duplicates and
-    already tracked IDs are only noted. The result is the new, valid IDs in order.
+    Every task ID in the text is taken (`split_task_ids`, the one rule); the summary under
+    the text updates as you type and lists every piece that was ignored, so nothing is
+    dropped unseen. Duplicates and already tracked IDs are only noted. The result is the
+    new IDs in order.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -198,7 +161,8 @@ class AddTasksDialog(Dialog[list[str] | None]):
         with Vertical(classes="dialog add-tasks-dialog"):
             yield title_bar("Add tasks")
             yield Static(
-                "Paste task IDs separated by spaces, commas or new lines.", classes="dialog-hint"
+                "Paste text holding task IDs: every task_… in it is taken.",
+                classes="dialog-hint"
             )
             yield TextArea(
                 self.initial_text,
@@ -222,33 +186,30 @@ class AddTasksDialog(Dialog[list[str] | None]):
         ids.focus()
         self._refresh_summary()
 
-    def _split(self) -> tuple[list[str], list[str], list[tuple[str, str]], list[str]]:
-        """(new IDs, already tracked IDs, invalid, duplicates) of the current text."""
-        valid, invalid, duplicates = parse_task_ids(self.query_one("#ids", TextArea).text)
-        new = [i for i in valid if i not in self.already_tracked]
-        tracked = [i for i in valid if i in self.already_tracked]
-        return new, tracked, invalid, duplicates
+    def _split(self) -> tuple[list[str], list[str], list[str], list[str]]:
+        """(new IDs, already tracked IDs, ignored pieces, duplicates) of the current text."""
+        found, ignored, duplicates = split_task_ids(self.query_one("#ids", TextArea).text)
+        new = [i for i in found if i not in self.already_tracked]
+        tracked = [i for i in found if i in self.already_tracked]
+        return new, tracked, ignored, duplicates
 
     @on(TextArea.Changed, "#ids")
     def _refresh_summary(self) -> None:
-        new, tracked, invalid, duplicates = self._split()
+        new, tracked, ignored, duplicates = self._split()
         parts: list[str | tuple[str, str]] = [(f"{len(new)} new", "bold")]
-        if invalid:
-            parts.append((f" · {len(invalid)} invalid", "$text-error"))
+        if ignored:
+            parts.append((f" · {len(ignored)} ignored", "$text-warning"))
         if duplicates:
             parts.append(f" · {len(duplicates)} duplicate(s) dropped")
         if tracked:
             parts.append(f" · {len(tracked)} already tracked")
         self.query_one("#summary", Static).update(Content.assemble(*parts))
         lines: list[Content] = []
-        for token, reason in invalid:
-            lines.append(
-                Content.assemble(
-                    ("✗ ", "$text-error"),
-                    literal(token, limit=60),
-                    (f"  {printable(reason, limit=160)}", "dim"),
-                )
-            )
+        if ignored:
+            lines.append(Content.assemble(
+                ("ignored (no task ID): ", "$text-warning"), literal(" ".join(ignored), limit=300)))
+            if any(piece.startswith("task_") for piece in ignored):
+                lines.append(Content.styled(TASK_ID_RULE, "dim"))
         if duplicates:
             lines.append(
                 Content.assemble(
@@ -265,17 +226,10 @@ class AddTasksDialog(Dialog[list[str] | None]):
         self.query_one("#problems").set_class(bool(lines), "-shown")
 
     def action_submit(self) -> None:
-        new, _tracked, invalid, _dups = self._split()
-        summary = self.query_one("#summary", Static)
-        if invalid:
-            summary.update(
-                Content.styled(
-                    f"{len(invalid)} invalid ID(s): fix or remove them to add the rest",
-                    "$text-error",
-                )
-            )
-        elif not new:
-            summary.update(Content.styled("nothing new to add", "$text-warning"))
+        new, _tracked, _ignored, _dups = self._split()
+        if not new:
+            self.query_one("#summary", Static).update(
+                Content.styled("nothing new to add: no new task ID in the text", "$text-warning"))
         else:
             self.dismiss(new)
 
