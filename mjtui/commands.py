@@ -23,6 +23,7 @@ from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
 from mjtui.config import ConfigError
+from mjtui.imagine_fields import check_request
 from mjtui.jobs import JobRefused, Jobs
 from mjtui.notify import NEWS, BatchedNotifier, JobEvent, choose_notifier, tmux_passthrough
 from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
@@ -377,6 +378,9 @@ async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResu
         return EXIT_USAGE if exc.kind == "invalid_id" else EXIT_TASK_FAILED
 
 
+_FLAGS = {"size": "--ar", "negative_prompt": "--no"}
+
+
 async def _imagine(ctx: Context) -> int:
     a = ctx.args
     request = ImagineRequest(
@@ -385,8 +389,10 @@ async def _imagine(ctx: Context) -> int:
         weird=a.weird, speed=a.speed, tile=a.tile, niji=a.niji, raw=a.raw, draft=a.draft,
         image_urls=tuple(a.image_urls),
     )
-    if not a.prompt.strip():
-        ctx.error("the prompt is empty")
+    request, errors = check_request(request)
+    if errors:  # the API would refuse it (or worse, take it wrongly): nothing is sent
+        for name, why in errors.items():
+            ctx.error(why if name == "prompt" else f"{_FLAGS.get(name, '--' + name)}: {why}")
         return EXIT_USAGE
     result = await _submit_safely(ctx, lambda: ctx.jobs.imagine(request))
     if isinstance(result, int):

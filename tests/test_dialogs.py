@@ -219,6 +219,11 @@ class Recorder:
         return self.outcomes.pop(0)
 
 
+def errors(app: App[Any]) -> str:
+    """Every inline field error, scrolled into view or not."""
+    return "\n".join(str(e.render()) for e in app.screen.query(".field-error"))
+
+
 async def test_imagine_validates_each_field() -> None:
     submit = Recorder()
     app = Harness(lambda: ImagineDialog(submit))
@@ -228,7 +233,8 @@ async def test_imagine_validates_each_field() -> None:
             ("stylize", "2000"),
             ("chaos", "abc"),
             ("seed", "-1"),
-            ("version", "seven"),
+            ("version", "9"),
+            ("weird", "3001"),
         ]:
             await type_into(pilot, f"#{name}", value)
         await pilot.press("enter")
@@ -240,11 +246,12 @@ async def test_imagine_validates_each_field() -> None:
             "W:H, like 16:9",
             "at most 1000",
             "whole number 0-100",
-            "whole number ≥ 0",
-            "like 7, 6.1, niji 6",
+            "at least 0",
+            "not 9: 8.1 7 6.1 5.2 5.1 niji 7/6",
+            "at most 3000",
             "fix the marked fields",
         ]:
-            assert message in text
+            assert message in text + errors(app)
 
 
 async def test_imagine_success_sends_the_exact_request() -> None:
@@ -286,7 +293,7 @@ async def test_imagine_is_keyboard_navigable() -> None:
     app = Harness(lambda: ImagineDialog(Recorder(SubmitOutcome(task_id="t"))))
     async with app.run_test(size=SIZE) as pilot:
         order = []
-        for _ in range(10):
+        for _ in range(11):
             order.append(app.focused.id if app.focused else None)
             await pilot.press("tab")
         assert order == [
@@ -298,6 +305,7 @@ async def test_imagine_is_keyboard_navigable() -> None:
             "quality",
             "speed",
             "seed",
+            "weird",
             "negative",
             "submit",
         ]

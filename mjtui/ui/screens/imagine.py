@@ -24,6 +24,14 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 from textual.widgets.select import NoSelection
 
 from mjtui.api.client import ImagineRequest
+from mjtui.imagine_fields import (
+    INT_RANGES,
+    QUALITIES,
+    SPEEDS,
+    check_int,
+    check_ratio,
+    check_version,
+)
 from mjtui.text import printable
 from mjtui.ui.key_hold import typed_ahead
 from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
@@ -159,45 +167,16 @@ def field(label: str, widget: Input | Select[str], name: str) -> Vertical:
     return Vertical(Static(label, classes="field-label"), widget, error, classes="field")
 
 
-QUALITIES = ("0.25", "0.5", "1", "2")
-SPEEDS = ("relax", "fast", "turbo")
-_RATIO = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,4})\s*$")
-_VERSION = re.compile(r"^(niji ?)?\d{1,2}(\.\d)?$", re.IGNORECASE)
-_INT_FIELDS: dict[str, tuple[int, int]] = {
-    "stylize": (0, 1000),
-    "chaos": (0, 100),
-    "seed": (0, 4294967295),
-}
-
-
-def check_int(text: str, low: int, high: int) -> tuple[int | None, str]:
-    """An optional whole number in [low, high]: (value, "") or (None, why not)."""
-    text = text.strip()
-    if not text:
-        return None, ""
-    if not re.fullmatch(r"\d+", text):
-        return None, f"whole number {low}-{high}" if high < 10**6 else f"whole number ≥ {low}"
-    value = int(text)
-    if value > high:
-        return None, f"at most {high}"
-    if value < low:
-        return None, f"at least {low}"
-    return value, ""
-
-
-def check_ratio(text: str) -> tuple[str | None, str]:
-    """An optional aspect ratio W:H with both sides positive, normalised to `W:H`."""
-    if not text.strip():
-        return None, ""
-    match = _RATIO.match(text)
-    if not match or not int(match.group(1)) or not int(match.group(2)):
-        return None, "W:H, like 16:9"
-    return f"{int(match.group(1))}:{int(match.group(2))}", ""
-
-
 def prompt_text(text: str) -> str:
     """The prompt as sent: pasted line breaks become spaces."""
     return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+def version_text(request: ImagineRequest) -> str | None:
+    """The version as the form shows it: `niji 6` for version 6 with niji."""
+    if request.niji:
+        return f"niji {request.version or ''}".strip()
+    return request.version
 
 
 class ImagineDialog(SubmittingDialog):
@@ -233,14 +212,14 @@ class ImagineDialog(SubmittingDialog):
                 yield Static(id="prompt-error", classes="field-error -hideable")
                 with Horizontal(classes="field-row"):
                     yield self._input("size", "Aspect ratio", init.size, "1:1")
-                    yield self._input("version", "Version", init.version, "7")
+                    yield self._input("version", "Version", version_text(init), "7")
                     yield self._input("stylize", "Stylize 0-1000", init.stylize, "100")
                     yield self._input("chaos", "Chaos 0-100", init.chaos, "0")
                 with Horizontal(classes="field-row"):
                     yield self._select("quality", "Quality", QUALITIES, init.quality)
                     yield self._select("speed", "Speed", SPEEDS, init.speed)
                     yield self._input("seed", "Seed", init.seed, "random")
-                    yield Static(classes="field")
+                    yield self._input("weird", "Weird 0-3000", init.weird, "0")
                 negative = init.negative_prompt
                 yield self._input("negative", "Negative prompt (--no)", negative, "leave out")
             yield from self.compose_buttons("Imagine")
@@ -281,13 +260,11 @@ class ImagineDialog(SubmittingDialog):
         if not prompt:
             errors["prompt"] = "a prompt is required"
         size, errors["size"] = check_ratio(self._value("size"))
-        version = self._value("version").strip() or None
-        bad_version = version is not None and not _VERSION.match(version)
-        errors["version"] = "like 7, 6.1, niji 6" if bad_version else ""
+        version, niji, errors["version"] = check_version(self._value("version"))
         numbers: dict[str, int | None] = {}
-        for name, (low, high) in _INT_FIELDS.items():
+        for name, (low, high) in INT_RANGES.items():
             numbers[name], errors[name] = check_int(self._value(name), low, high)
-        for name in ("prompt", "size", "version", *_INT_FIELDS):
+        for name in ("prompt", "size", "version", *INT_RANGES):
             self.set_error(name, errors.get(name, ""))
         if any(errors.values()):
             self.show_status("fix the marked fields", error=True)
@@ -299,10 +276,12 @@ class ImagineDialog(SubmittingDialog):
             prompt=prompt,
             size=size,
             version=version,
+            niji=niji,
             stylize=numbers["stylize"],
             chaos=numbers["chaos"],
             quality=self._choice("quality"),
             seed=numbers["seed"],
+            weird=numbers["weird"],
             negative_prompt=negative,
             speed=self._choice("speed"),
         )
