@@ -23,7 +23,7 @@ from mjtui.text import printable
 from mjtui.tracker import Health
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
 from mjtui.ui.format import display_name, row_matches
-from mjtui.ui.screens.dashboard_followups import FollowUpActions
+from mjtui.ui.screens.dashboard_followups import JOB_ACTIONS, FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
 from mjtui.ui.screens.dashboard_tasks import TaskActions
 from mjtui.ui.screens.quiet_background import QuietBackground
@@ -190,6 +190,23 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         # A dialog's worker that ends lets keys held behind its key go (see KeyHold).
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.mjtui.key_hold.worker_ended(event.worker)
+
+    def on_key(self, event: events.Key) -> None:
+        """In a read-only session a key that would start a job is greyed out in the footer;
+        pressed anyway, it says why instead of doing nothing."""
+        if not self.mjtui.settings.read_only:
+            return
+        # The chain's copy has the user's [keymap] applied; `self._bindings` has not.
+        mine = next((b for node, b in self._binding_chain if node is self), self._bindings)
+        for binding in mine.key_to_bindings.get(event.key, ()):
+            name = parse_action(binding.action)[1]
+            if name in JOB_ACTIONS and name != "tile":
+                event.stop()
+                event.prevent_default()
+                self.notify(f"{binding.description} is off: this session is read-only "
+                            "(--read-only), nothing here starts a job", title="Read-only",
+                            severity="warning", timeout=4, markup=False)
+                return
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste the table got (not the filter box) never runs a binding: a paste holding
