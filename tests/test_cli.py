@@ -98,7 +98,7 @@ def test_status_human_and_json(capsys, fake) -> None:
     assert code == 0 and err == ""
     line, = out.splitlines()
     assert line.startswith(task_id)
-    assert "SUCCESS" in line and "100%" in line and "IMAGINE" in line
+    assert "DONE" in line and "100%" in line and "IMAGINE" in line
     assert "a lighthouse --ar 3:2" in line
 
     code, out, _ = run(capsys, "status", "--json", task_id)
@@ -165,7 +165,7 @@ def test_status_of_a_failed_task_exits_1(capsys, fake) -> None:
     task_id = new_grid(capsys, fake, "a boxer --fail bruised")
     code, out, _ = run(capsys, "status", task_id)
     assert code == 1
-    assert "FAILURE" in out and "Banned prompt detected: bruised" in out
+    assert "FAILED" in out and "Banned prompt detected: bruised" in out
 
 
 def test_status_output_is_printable(capsys, fake) -> None:
@@ -215,8 +215,8 @@ def test_imagine_watch_until_success(capsys, fake) -> None:
     task_id = lines[0]
     assert task_id.startswith("task_") and len(lines) >= 3
     assert all(line.startswith(task_id + "  ") for line in lines[1:])
-    assert "SUCCESS" in lines[-1] and "100%" in lines[-1]
-    assert not any("SUCCESS" in line for line in lines[1:-1])
+    assert "DONE" in lines[-1] and "100%" in lines[-1]
+    assert not any("DONE" in line for line in lines[1:-1])
     assert len(set(lines[1:])) == len(lines) - 1  # a line per change, no repeats
     tracked = load_session(session_file()).get(task_id)
     assert tracked.task.status is Status.SUCCESS and len(tracked.task.buttons) == 9
@@ -240,17 +240,17 @@ def test_watch_exits_1_when_a_task_fails(capsys, fake) -> None:
 def test_watch_success_exits_0_and_finished_tasks_are_printed(capsys, fake) -> None:
     task_id = run(capsys, "imagine", "a quiet forest")[1].strip()
     code, out, _ = run(capsys, "watch", task_id, "--poll-interval", "1")
-    assert code == 0 and "SUCCESS" in out.splitlines()[-1]
+    assert code == 0 and "DONE" in out.splitlines()[-1]
     # Already finished in the session: checked once, printed, same exit code.
     fake.requests.clear()
     code, out, _ = run(capsys, "watch", task_id)
     assert code == 0
-    assert len(out.splitlines()) == 1 and "SUCCESS" in out
+    assert len(out.splitlines()) == 1 and "DONE" in out
     assert [r.path for r in fake.requests] == [f"/v1/midjourney/{task_id}"]
     failed = new_grid(capsys, fake, "x --fail nope")
     assert run(capsys, "status", failed)[0] == 1  # now a FAILURE in the session
     code, out, _ = run(capsys, "watch", failed)
-    assert code == 1 and "FAILURE" in out and "Banned prompt detected: nope" in out
+    assert code == 1 and "FAILED" in out and "Banned prompt detected: nope" in out
     # The API forgot a task the session knows: EXPIRED, with the results kept.
     job = fake.store.jobs.pop(task_id)
     try:
@@ -276,7 +276,7 @@ def test_watch_stops_at_modal(capsys, fake) -> None:
     assert time.monotonic() - started < 5
     assert code == 0
     region, line = out.splitlines()
-    assert line.startswith(region) and "MODAL" in line
+    assert line.startswith(region) and "NEEDS INPUT" in line
     assert f"mjtui modal {region}" in err
 
 
@@ -554,7 +554,7 @@ def test_demo_status_lists_the_seeded_jobs(capsys, isolated_dirs) -> None:
     lines = out.splitlines()
     assert len(lines) == 7
     statuses = " ".join(lines)
-    for status in ("SUCCESS", "FAILURE", "MODAL", "IN_PROGRESS", "SUBMITTED"):
+    for status in ("DONE", "FAILED", "NEEDS INPUT", "RUNNING", "SUBMITTED"):
         assert status in statuses
     code, out, _ = run(capsys, "status", "--json", "--demo")
     records = [json.loads(line) for line in out.splitlines()]

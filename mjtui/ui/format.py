@@ -14,18 +14,9 @@ from rich.text import Text
 from mjtui.api.models import Status, Task
 from mjtui.session import TrackedTask
 from mjtui.text import printable
+from mjtui.vocabulary import STATUS_LABELS, action_name, display_name, origin_tag
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.NOT_START: "QUEUED",
-    Status.SUBMITTED: "SUBMITTED",
-    Status.IN_PROGRESS: "RUNNING",
-    Status.MODAL: "NEEDS INPUT",
-    Status.SUCCESS: "DONE",
-    Status.FAILURE: "FAILED",
-    Status.EXPIRED: "EXPIRED",
-    Status.FORBIDDEN: "FORBIDDEN",
-    Status.UNKNOWN: "…",
-}
+__all__ = ["STATUS_LABELS", "action_name", "display_name", "origin_tag"]  # re-exported
 
 BAR_WIDTH = 10
 
@@ -43,16 +34,14 @@ def status_component(status: Status) -> str:
 STATUS_COMPONENTS = {status_component(s) for s in Status} | {"status--stalled", "bar--empty"}
 
 
-SHORT_LABELS = {**STATUS_LABELS, Status.MODAL: "MODAL"}  # table cells are narrow
-
-
 def status_badge(status: Status, style: Style, stalled_style: Style, *, stalled: bool = False,
                  short: bool = False) -> Text:
-    """` DONE ` in the status colour; a stalled task gets a marker after it."""
-    label = (SHORT_LABELS if short else STATUS_LABELS)[status]
-    text = Text(f" {label} ", style=style)
+    """`DONE` in the status colour (` DONE ` unless short, for a table cell with its own
+    padding); a stalled task gets a marker after it."""
+    label = STATUS_LABELS[status]
+    text = Text(label if short else f" {label} ", style=style)
     if stalled:
-        text.append("⚠" if short else " ⚠ stalled", style=stalled_style)
+        text.append(" ⚠" if short else " ⚠ stalled", style=stalled_style)
     return text
 
 
@@ -89,13 +78,6 @@ def clock_time(then: float | None) -> str:
     if not then:
         return "–"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(then))
-
-
-def display_name(tracked: TrackedTask) -> str:
-    """What a row is called: the user's label, else the prompt, else the action, else the ID
-    (a task added by ID shows its ID until the first answer)."""
-    task = tracked.task
-    return tracked.label or task.prompt or task.action.title() or task.id
 
 
 def row_matches(tracked: TrackedTask, needle: str) -> bool:

@@ -22,9 +22,11 @@ from mjtui import actions
 from mjtui.session import TrackedTask, modal_time_left
 from mjtui.ui.format import (
     STATUS_COMPONENTS,
+    action_name,
     ago,
     clock_time,
     display_name,
+    origin_tag,
     progress_bar,
     safe_text,
     short_id,
@@ -32,6 +34,7 @@ from mjtui.ui.format import (
     status_component,
 )
 from mjtui.ui.widgets.task_table import RowState
+from mjtui.vocabulary import status_label
 
 FIELD_LIMIT = 200  # label, action, origin: one-line fields, cut with … past this
 REASON_LIMIT = 1000  # fail reason, problem
@@ -177,12 +180,16 @@ class DetailPane(VerticalScroll):
         def row(key: str, value: Text | str) -> None:
             grid.add_row(key, value if isinstance(value, Text) else Text(value))
 
-        row("ID", safe_text(task.id))
+        full_id = safe_text(task.id)
+        full_id.overflow = "fold"  # never cut: a narrow pane wraps it
+        row("ID", full_id)
         if tracked.label:
             row("Label", safe_text(tracked.label, limit=FIELD_LIMIT))
         row("Action", safe_text(task.action or "–", limit=FIELD_LIMIT))
-        if tracked.origin:
-            row("Made by", safe_text(tracked.origin, limit=FIELD_LIMIT))
+        made_by = origin_tag(tracked)
+        if made_by:
+            parent_word = "its parent" if tracked.parent_id else "another task"
+            row("Made by", safe_text(f"{made_by} of {parent_word}", limit=FIELD_LIMIT))
         if state.error:
             row("Problem", safe_text(state.error, style("detail--warn"), limit=REASON_LIMIT))
         left = modal_time_left(tracked, now)
@@ -210,8 +217,9 @@ class DetailPane(VerticalScroll):
                 if lines:
                     lines.append("\n")
                 lines.append(short_id(child.id, 14) + "  ")
-                lines.append_text(safe_text(child.origin or child.task.action, limit=30))
-                lines.append(f"  {child.task.status.value}", style=style(status_component(child.task.status)))
+                lines.append_text(safe_text(action_name(child) or "–", limit=30))
+                lines.append(f"  {status_label(child.task.status)}",
+                             style=style(status_component(child.task.status)))
             row("Children", lines)
         specs = actions.describe_all(task.buttons)
         if specs:

@@ -9,18 +9,36 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from mjtui.api.models import Status
 from mjtui.text import printable
 from mjtui.tracker import Health
-from mjtui.ui.format import STATUS_COMPONENTS, STATUS_LABELS, ago, status_component
+from mjtui.ui.format import STATUS_COMPONENTS, ago, status_component
 
 COUNT_ORDER = (
     Status.IN_PROGRESS, Status.SUBMITTED, Status.NOT_START, Status.MODAL,
     Status.SUCCESS, Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN,
 )
+
+# Counts in few letters: the line must hold them at 80 columns (the table says them in full).
+COUNT_WORDS: dict[Status, str] = {
+    Status.IN_PROGRESS: "run",
+    Status.SUBMITTED: "sub",
+    Status.NOT_START: "queued",
+    Status.MODAL: "input",
+    Status.SUCCESS: "done",
+    Status.FAILURE: "failed",
+    Status.EXPIRED: "expired",
+    Status.FORBIDDEN: "forbidden",
+}
+
+
+def plural(count: int, word: str) -> str:
+    """`1 task`, `2 tasks`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 class StatusLine(Static):
@@ -44,25 +62,38 @@ class StatusLine(Static):
         paused: bool,
         pending_prefix: str = "",
         notice: str = "",
+        *,
+        read_only: bool | None = None,
+        stalled: int | None = None,
     ) -> None:
         style = self.get_component_rich_style
         line = Text()
         line.append(" mjtui ", style="bold reverse")
-        line.append(" session ", style=style("status-line--dim"))
+        line.append(" ")
         line.append(printable(session_name, limit=30), style=style("status-line--session"))
+        if read_only is None:  # the app's settings say, when the caller does not
+            read_only = bool(getattr(getattr(self.app, "settings", None), "read_only", False))
+        if read_only:
+            line.append(" ")
+            line.append(" read-only ", style=style("status-line--bad") + Style(reverse=True))
         # Health and cadence first: on a narrow terminal the counts are what gets cut.
         line.append("  ")
         line.append_text(self._health(health, paused))
-        line.append("  ·  ", style=style("status-line--dim"))
+        line.append(" · ", style=style("status-line--dim"))
         line.append(f"every {interval:g}s", style=style("status-line--dim"))
-        line.append("  ·  ", style=style("status-line--dim"))
+        line.append(" · ", style=style("status-line--dim"))
         total = sum(counts.values())
-        line.append(f"{total} tasks", style=style("status-line--dim"))
+        line.append(plural(total, "task"), style=style("status-line--dim"))
+        if stalled is None:  # the screen's row states know, when the caller does not say
+            states = getattr(self.screen, "row_states", {}) if self.is_attached else {}
+            stalled = sum(1 for state in states.values() if getattr(state, "stalled", False))
         for status in COUNT_ORDER:
             if counts.get(status):
-                line.append("  ")
-                line.append(f"{counts[status]} {STATUS_LABELS[status].lower()}",
+                line.append(" ")
+                line.append(f"{counts[status]} {COUNT_WORDS[status]}",
                             style=style(status_component(status)))
+        if stalled:
+            line.append(f" {stalled} stalled ⚠", style=style("status--stalled"))
         if notice:
             line.append(f"   {notice}", style="bold")
         if pending_prefix:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.strip import Strip
@@ -23,26 +25,29 @@ from mjtui.session import TrackedTask
 from mjtui.ui.format import (
     STATUS_COMPONENTS,
     ago,
-    display_name,
     progress_bar,
     safe_text,
-    short_id,
     status_badge,
     status_component,
 )
 from mjtui.ui.widgets.row_cached_table import RowCachedTable
+from mjtui.vocabulary import action_name, display_name
 
 COLUMNS: list[tuple[str, str, int | None]] = [
     ("mark", "", 1),
     ("name", "Prompt / label", None),
     ("id", "ID", 9),
     ("action", "Action", 9),
-    ("status", "Status", 13),
+    ("status", "Status", 11),  # NEEDS INPUT; RUNNING ⚠ ⚡ fits too
     ("progress", "Progress", 11),
     ("age", "Age", 4),
     ("updated", "Upd", 4),
 ]
 NAME_WIDTH = 40
+MIN_ID = 8  # characters of an ID's end shown, at least (more when needed to tell apart)
+COMPACT_BELOW = 110  # columns: narrower tables show the percentage alone, no Upd column
+# Room for more of the ID on wide terminals: (table width from, characters shown).
+WIDE_IDS = ((180, 16), (150, 12))
 VIEW_MARGIN = 2  # rows beyond the visible ones that are kept up to date too
 
 SORTS: dict[str, Callable[[TrackedTask], object]] = {
@@ -53,11 +58,41 @@ SORTS: dict[str, Callable[[TrackedTask], object]] = {
     "name": lambda t: display_name(t).lower(),
 }
 SORT_ORDER = list(SORTS)
+# The column each sort orders by, and which way (▲ smallest/oldest-name first).
+SORT_MARKS: dict[str, tuple[str, str]] = {
+    "added": ("age", "▼"),  # oldest first: the largest age at the top
+    "status": ("status", "▲"),
+    "progress": ("progress", "▼"),
+    "updated": ("updated", "▲"),  # most recently updated first
+    "name": ("name", "▲"),
+}
+
+
+def unique_suffix_length(ids: Iterable[str], at_least: int = MIN_ID) -> int:
+    """The shortest end length, `at_least` or more, that tells all the IDs apart."""
+    ids = list(ids)
+    longest = max((len(i) for i in ids), default=at_least)
+    length = at_least
+    while length < longest and len({i[-length:] for i in ids}) < len(ids):
+        length += 1
+    return length
+
+
+def id_suffix(task_id: str, length: int) -> str:
+    """The last `length` characters of an ID (the whole ID when it is that short)."""
+    clean = safe_text(task_id).plain
+    return clean if len(clean) <= length else "…" + clean[-length:]
 
 
 def _signature(text: Text) -> tuple[object, ...]:
     """What a cell shows: its text, its own style (a status colour) and its spans."""
     return (text.plain, text.style, *text.spans)
+
+
+def _one_line(text: Text) -> Text:
+    """One line per row, cut with … (a cell that wraps shows only its first words)."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 class IdCell(Text):
@@ -81,6 +116,12 @@ class TaskTable(RowCachedTable):
     """Tracked tasks, one row each, keyed by task ID."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | STATUS_COMPONENTS | {"row--error"}
+    # As in every list: Home/g to the first row, End/G to the last (DataTable's Home/End
+    # scroll sideways); PageUp/PageDown are DataTable's own and move the cursor already.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home,g", "scroll_top", "First task", show=False),
+        Binding("end,G", "scroll_bottom", "Last task", show=False),
+    ]
 
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -88,6 +129,7 @@ class TaskTable(RowCachedTable):
         # (plain text, style, spans) per cell: skip no-op updates
         self._cells: dict[tuple[str, str], tuple[object, ...]] = {}
         self._tracked: dict[str, TrackedTask] = {}
+        self._states: dict[str, RowState] = {}
         # Component styles, computed once: Textual's own cache is emptied by every refresh(),
         # i.e. by every cell update, and recomputing them was most of a row's render time.
         self._styles: dict[str, Style] = {}
@@ -96,6 +138,11 @@ class TaskTable(RowCachedTable):
         # DataTable.update_cell invalidates every cached line and repaints the whole table,
         # so with 1,000 tasks polled, off-screen progress ticks kept the table redrawing.
         self._deferred: dict[str, dict[str, Text]] = {}
+        self._id_length = MIN_ID  # the ID column's suffix length (unique, widened when wide)
+        self._unique_length = MIN_ID
+        self._suffixes: set[str] = set()
+        self._compact = True
+        self._sort = "added"
 
     def on_mount(self) -> None:
         self._painted_theme = self.app.theme
@@ -115,16 +162,54 @@ class TaskTable(RowCachedTable):
             style = self._styles[component] = Style.from_color(full.color) + full.without_color
         return style
 
+    def _widths(self, total: int) -> dict[str, int]:
+        """Each fixed column's width at a table this wide: narrow tables show the percentage
+        without a bar and no Upd column, wide ones more of the ID."""
+        widths = {key: width for key, _, width in COLUMNS if width}
+        widths["id"] = self._id_length + 1
+        if total < COMPACT_BELOW:
+            widths["progress"] = 5
+            widths["updated"] = 0
+        return widths
+
     def on_resize(self) -> None:
         """The name column takes whatever the fixed columns leave."""
-        fixed = sum(width + 2 * self.cell_padding for _, _, width in COLUMNS if width)
-        room = self.scrollable_content_region.width - fixed - 2 * self.cell_padding
-        column = self.columns.get(ColumnKey("name"))
-        if column is not None and room != column.width:
-            column.width = max(12, room)
-            column.auto_width = False
+        total = self.scrollable_content_region.width
+        compact = total < COMPACT_BELOW
+        wide = next((n for at, n in WIDE_IDS if total >= at), MIN_ID)
+        id_length = max(self._unique_length, wide)
+        if compact != self._compact or id_length != self._id_length:
+            self._compact, self._id_length = compact, id_length
+            self._label_columns()
+            self._rerender_all()
+        widths = self._widths(total)
+        fixed = sum(width + 2 * self.cell_padding for width in widths.values())
+        room = total - fixed - 2 * self.cell_padding
+        changed = False
+        for key, width in (*widths.items(), ("name", max(12, room))):
+            column = self.columns.get(ColumnKey(key))
+            if column is not None and (column.width != width or column.auto_width):
+                column.width, column.auto_width = width, False
+                changed = True
+        if changed:
             self._require_update_dimensions = True
             self.refresh()
+
+    def _rerender_all(self) -> None:
+        """Re-render every row (the ID length or the compact layout changed)."""
+        for task_id, tracked in list(self._tracked.items()):
+            self.upsert(tracked, self._states.get(task_id, RowState()))
+
+    def _note_id(self, task_id: str) -> None:
+        """Keep the ID suffix unique: a new ID that shares its end lengthens every row's."""
+        suffix = task_id[-self._unique_length:]
+        if suffix not in self._suffixes:
+            self._suffixes.add(suffix)
+            return
+        self._unique_length = unique_suffix_length(self._tracked, MIN_ID)
+        self._suffixes = {i[-self._unique_length:] for i in self._tracked}
+        if self.is_mounted:
+            self.call_later(self.on_resize)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -134,27 +219,36 @@ class TaskTable(RowCachedTable):
         stalled_style = self._style("status--stalled")
         empty_style = self._style("bar--empty")
         now = self.clock()
-        name = safe_text(display_name(tracked), limit=200)
-        name.no_wrap, name.overflow = True, "ellipsis"  # one line per row, cut with …
+        name = _one_line(safe_text(display_name(tracked), limit=200))
         status = status_badge(task.status, status_style, stalled_style, stalled=state.stalled,
                               short=True)
         if state.error:
             status.append(" ⚡", style=self._style("row--error"))
         progress = 100 if task.status is Status.SUCCESS else task.progress
+        if task.status is Status.UNKNOWN:  # never fetched: no progress to speak of
+            bar = Text("–")
+        elif self._compact:
+            bar = Text(f"{progress:>3}%", style=status_style)
+        else:
+            bar = progress_bar(progress, status_style, empty_style, width=6)
         return {
             "mark": Text("●" if state.marked else " ", style="bold"),
             "name": name,
-            "id": IdCell(short_id(task.id, 9), task_id=task.id),
-            "action": safe_text(task.action or tracked.origin, limit=9),
+            "id": IdCell(id_suffix(task.id, self._id_length), task_id=task.id),
+            "action": _one_line(safe_text(action_name(tracked), limit=20)),
             "status": status,
-            "progress": progress_bar(progress, status_style, empty_style, width=6),
+            "progress": bar,
             "age": Text(ago(tracked.added_at, now)),
             "updated": Text(ago(tracked.updated_at, now)),
         }
 
     def upsert(self, tracked: TrackedTask, state: RowState) -> bool:
         """Add the row, or update only the cells that changed. True if it was added."""
+        if tracked.id not in self._tracked:
+            self._tracked[tracked.id] = tracked
+            self._note_id(tracked.id)
         self._tracked[tracked.id] = tracked
+        self._states[tracked.id] = state
         cells = self.render_row(tracked, state)
         if tracked.id not in self.rows:
             self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=tracked.id)
@@ -234,6 +328,7 @@ class TaskTable(RowCachedTable):
         if task_id in self.rows:
             self.remove_row(task_id)
         self._tracked.pop(task_id, None)
+        self._states.pop(task_id, None)
         self._deferred.pop(task_id, None)
         for key, _, _ in COLUMNS:
             self._cells.pop((task_id, key), None)
@@ -243,6 +338,8 @@ class TaskTable(RowCachedTable):
         self.clear()
         self._cells.clear()
         self._tracked.clear()
+        self._states.clear()
+        self._suffixes.clear()
         self._deferred.clear()
         self._painted_theme = self.app.theme
         for tracked, state in rows:
@@ -283,9 +380,30 @@ class TaskTable(RowCachedTable):
         if task_id and task_id in self.rows:
             self.move_cursor(row=self.get_row_index(task_id), animate=False, scroll=True)
 
+    _sort_marked = False
+
+    def _mark_sort(self, sort: str) -> None:
+        """The sorted column's header says so, with its direction: `Age ▼`."""
+        self._sort, self._sort_marked = sort, True
+        self._label_columns()
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def _label_columns(self) -> None:
+        marked, arrow = SORT_MARKS.get(self._sort, SORT_MARKS["added"])
+        for key, label, _ in COLUMNS:
+            column = self.columns.get(ColumnKey(key))
+            if column is None:
+                continue
+            if key == "progress" and self._compact:
+                label = "%"
+            column.label = Text(f"{label}{arrow}" if key == marked else label)
+
     def sort_by(self, sort: str) -> None:
         """Re-order rows by a named sort; the cursor stays on the same task."""
         keep = self.selected_id
+        if sort != self._sort or not self._sort_marked:
+            self._mark_sort(sort)
         ordered = sorted(self._tracked.values(), key=SORTS.get(sort, SORTS["added"]))
         position = {t.id: n for n, t in enumerate(ordered)}
         self.sort("id", key=lambda cell: position.get(cell.task_id, len(position)))
