@@ -102,6 +102,12 @@ async def test_follow_ups_are_told_apart_in_the_table_and_detail(tmp_path) -> No
         detail = detail_text(app)
         assert "U2" in detail and "V3" in detail and "Zoom 2x" in detail
         assert "SUCCESS" not in detail and "DONE" in detail
+        await pilot.press("L")  # the lineage tree names the children the same way
+        await settle(pilot)
+        tree = screen_text(app)
+        for tag in ("U2 · a red fox", "V3 · a red fox", "Zoom 2x · a red fox"):
+            assert tag in tree
+        assert "SUCCESS" not in tree
 
 
 async def test_a_never_fetched_task_says_so(tmp_path) -> None:
@@ -180,3 +186,48 @@ async def test_status_line_says_read_only(tmp_path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await poll(app, pilot)
         assert "read-only" in screen_text(app).splitlines()[0]
+
+
+
+async def test_status_line_counts_stalled_tasks(tmp_path) -> None:
+    """The line counts stalled tasks from the screen's row states (or as told by its caller).
+    The dashboard redraws the line only when its own arguments change: until it passes the
+    stalled count, a stall shows here on the next change of anything else."""
+    from collections import Counter
+
+    from mjtui.ui.widgets.status_line import StatusLine
+
+    env = make_env(tmp_path)
+    stalled = env.create("a glass whale --stall", queue_s=0, run_s=10)
+    app = make_app(env, track(env, stalled))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await poll(app, pilot)
+        assert "stalled" not in screen_text(app).splitlines()[0]
+        await poll(app, pilot, advance=60, times=4)
+        assert "⚠" in cell(app, stalled, "status")
+        line = app.dashboard.query_one("#status-line", StatusLine)
+        line.show("test", Counter({Status.IN_PROGRESS: 1}), 1.0, app.dashboard.health, False)
+        await pilot.pause()
+        assert "1 stalled" in screen_text(app).splitlines()[0]
+        line.show("test", Counter({Status.IN_PROGRESS: 3}), 1.0, app.dashboard.health, False,
+                  stalled=2)
+        await pilot.pause()
+        assert "3 run 2 stalled" in screen_text(app).splitlines()[0]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_columns_never_touch_on_the_cursor_row(tmp_path, size) -> None:
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env))
+    async with app.run_test(size=size) as pilot:
+        await poll(app, pilot)
+        lines = screen_text(app).splitlines()
+        for task_id in row_ids(app):
+            app.dashboard.table.select(task_id)
+            await settle(pilot)
+            lines = screen_text(app).splitlines()
+            shown = cell(app, task_id, "id")
+            row = next(line for line in lines if shown in line)
+            after = row[row.index(shown) + len(shown):]
+            assert after.startswith("  "), row  # ID, then the padding of two cells
+            assert "% " in row and "%" not in row.replace("% ", "").replace("%)", ""), row
