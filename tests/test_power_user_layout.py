@@ -231,3 +231,13 @@ async def test_columns_never_touch_on_the_cursor_row(tmp_path, size) -> None:
             after = row[row.index(shown) + len(shown):]
             assert after.startswith("  "), row  # ID, then the padding of two cells
             assert "% " in row and "%" not in row.replace("% ", "").replace("%)", ""), row
+
+
+async def test_status_line_keeps_the_counts_at_80_columns(tmp_path) -> None:
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env), read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await poll(app, pilot)
+        head = screen_text(app).splitlines()[0]
+        assert "read-only" in head and "7 tasks" in head and "1 failed" in head
+        assert "every" not in head  # the cadence gives way to the counts

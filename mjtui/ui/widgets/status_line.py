@@ -76,24 +76,27 @@ class StatusLine(Static):
         if read_only:
             line.append(" ")
             line.append(" read-only ", style=style("status-line--bad") + Style(reverse=True))
-        # Health and cadence first: on a narrow terminal the counts are what gets cut.
         line.append("  ")
         line.append_text(self._health(health, paused))
-        line.append(" · ", style=style("status-line--dim"))
-        line.append(f"every {interval:g}s", style=style("status-line--dim"))
-        line.append(" · ", style=style("status-line--dim"))
+        cadence = Text(f" · every {interval:g}s", style=style("status-line--dim"))
         total = sum(counts.values())
-        line.append(plural(total, "task"), style=style("status-line--dim"))
+        tally = Text(" · " + plural(total, "task"), style=style("status-line--dim"))
         if stalled is None:  # the screen's row states know, when the caller does not say
             states = getattr(self.screen, "row_states", {}) if self.is_attached else {}
             stalled = sum(1 for state in states.values() if getattr(state, "stalled", False))
         for status in COUNT_ORDER:
             if counts.get(status):
-                line.append(" ")
-                line.append(f"{counts[status]} {COUNT_WORDS[status]}",
-                            style=style(status_component(status)))
+                tally.append(" ")
+                tally.append(f"{counts[status]} {COUNT_WORDS[status]}",
+                             style=style(status_component(status)))
         if stalled:
-            line.append(f" {stalled} stalled ⚠", style=style("status--stalled"))
+            tally.append(f" {stalled} stalled ⚠", style=style("status--stalled"))
+        # The counts matter more than the cadence (the help screen says it): on a narrow
+        # terminal the cadence goes first.
+        width = self.size.width
+        if not width or line.cell_len + cadence.cell_len + tally.cell_len <= width:
+            line.append_text(cadence)
+        line.append_text(tally)
         if notice:
             line.append(f"   {notice}", style="bold")
         if pending_prefix:

@@ -148,11 +148,12 @@ class TaskTable(RowCachedTable):
         self._painted_theme = self.app.theme
         # The layout the first resize will most likely choose (the table spans the screen):
         # rows added before it are then not all rendered twice.
-        width = self.app.size.width
-        self._compact = width < COMPACT_BELOW
-        self._id_length = next((n for at, n in WIDE_IDS if width >= at), MIN_ID)
+        screen_width = self.app.size.width
+        self._compact = screen_width < COMPACT_BELOW
+        self._id_length = next((n for at, n in WIDE_IDS if screen_width >= at), MIN_ID)
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width or NAME_WIDTH)
+        self._label_columns()
 
     def notify_style_update(self) -> None:
         self._styles.clear()
