@@ -33,7 +33,7 @@ from mjtui.tracker import TaskUpdate, Tracker
 from mjtui.vocabulary import STATUS_WIDTH, action_name, status_label
 
 QUERY_CONCURRENCY = 8
-STATUS_COLUMN = STATUS_WIDTH + len(" (stalled)")
+WATCH_STATUS_WIDTH = STATUS_WIDTH + len(" (stalled)")  # `watch` can say a task stalled
 ACTION_WIDTH = 24  # an action is a short word (IMAGINE, UPSCALE); API text past this is cut
 
 
@@ -178,14 +178,15 @@ def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | Non
 
 
 def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False,
-              tracked: TrackedTask | None = None, id_width: int = 0) -> str:
+              tracked: TrackedTask | None = None, id_width: int = 0,
+              status_width: int = STATUS_WIDTH) -> str:
     """One human line: ID, status, progress, action, prompt or reason, in the dashboard's
     words (DONE, RUNNING, U2); IDs padded to `id_width` so a column of lines aligns."""
     status = status_label(task.status) + (" (stalled)" if stalled else "")
     name = action_name(replace(tracked, task=task)) if tracked else task.action
     action = printable(name, limit=ACTION_WIDTH)
     task_id = printable(task.id)
-    line = f"{task_id:<{id_width}}  {status:<{STATUS_COLUMN}} {task.progress:>3}%  {action:<13}"
+    line = f"{task_id:<{id_width}}  {status:<{status_width}} {task.progress:>3}%  {action:<13} "
     detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
     # A 404/403 on a task we hold keeps its cached prompt; on one we never saw, say why.
     if error is not None and (error.kind not in ("not_found", "forbidden") or not detail):
@@ -194,7 +195,7 @@ def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = 
 
 
 def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = False,
-          id_width: int = 0) -> None:
+          id_width: int = 0, status_width: int = STATUS_WIDTH) -> None:
     if getattr(ctx.args, "json", False):
         record = task_json(task, ctx.session.get(task.id), error)
         if stalled:
@@ -202,7 +203,7 @@ def _emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = 
         ctx.print(json.dumps(record, ensure_ascii=True))
     else:
         ctx.print(task_line(task, error, stalled=stalled, tracked=ctx.session.get(task.id),
-                            id_width=id_width))
+                            id_width=id_width, status_width=status_width))
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -287,7 +288,8 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
                 ctx.remember(task)
         else:
             ctx.remember(task)
-        _emit(ctx, task, update.error, update.stalled, id_width=id_width)
+        _emit(ctx, task, update.error, update.stalled, id_width=id_width,
+              status_width=WATCH_STATUS_WIDTH)
         if task.status in (Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN):
             failed.add(task.id)
         if notifier is not None:
