@@ -241,3 +241,13 @@ async def test_status_line_keeps_the_counts_at_80_columns(tmp_path) -> None:
         head = screen_text(app).splitlines()[0]
         assert "read-only" in head and "7 tasks" in head and "1 failed" in head
         assert "every" not in head  # the cadence gives way to the counts
+
+
+async def test_age_counts_from_submission(tmp_path) -> None:
+    env = make_env(tmp_path)
+    old = env.fake.create_job(env.token, "IMAGINE", "an old fox", submitted_at=env.clock() - 3600,
+                              queue_s=0, run_s=10).id
+    app = make_app(env, track(env, old))  # tracked 100 s ago, submitted an hour ago
+    async with app.run_test(size=(120, 40)) as pilot:
+        await poll(app, pilot)
+        assert cell(app, old, "age") == "1h"

@@ -89,6 +89,12 @@ def _signature(text: Text) -> tuple[object, ...]:
     return (text.plain, text.style, *text.spans)
 
 
+def _submitted(tracked: TrackedTask) -> float:
+    """When the job was submitted (the API's time), else when mjtui began tracking it: Age
+    counts from there, so a job finished an hour ago does not show 0s."""
+    return tracked.task.submit_time or tracked.added_at
+
+
 def _one_line(text: Text) -> Text:
     """One line per row, cut with … (a cell that wraps shows only its first words)."""
     text.no_wrap, text.overflow = True, "ellipsis"
@@ -244,7 +250,7 @@ class TaskTable(RowCachedTable):
             "action": _one_line(safe_text(action_name(tracked), limit=20)),
             "status": status,
             "progress": bar,
-            "age": Text(ago(tracked.added_at, now)),
+            "age": Text(ago(_submitted(tracked), now)),
             "updated": Text(ago(tracked.updated_at, now)),
         }
 
@@ -366,7 +372,7 @@ class TaskTable(RowCachedTable):
             return
         now, changes = self.clock(), {}
         for task_id, tracked in self._tracked.items():
-            cells = {"age": Text(ago(tracked.added_at, now)),
+            cells = {"age": Text(ago(_submitted(tracked), now)),
                      "updated": Text(ago(tracked.updated_at, now))}
             changes[task_id] = {k: t for k, t in cells.items() if self._changed(task_id, k, t)}
         self._apply(changes, self._view())
