@@ -470,7 +470,7 @@ def test_watch_prints_a_502_and_still_sees_the_task_finish(capsys, cli) -> None:
     assert f"{task_id}: HTTP 502: non-JSON text/html" in err
     lines = out.splitlines()
     assert lines and all(line.startswith(task_id) for line in lines)
-    assert "SUCCESS" in lines[-1] and "100%" in lines[-1]
+    assert "DONE" in lines[-1] and "100%" in lines[-1]
     assert load_session(resolve_session_path(None)).tasks[task_id].task.status is Status.SUCCESS
 
 
@@ -485,7 +485,7 @@ def test_watch_prints_a_timeout_and_still_sees_the_task_finish(capsys, cli) -> N
     assert fault.hits == 1
     lines = out.splitlines()
     assert any("[timeout] no answer from 127.0.0.1:" in line for line in lines), out
-    assert "SUCCESS" in lines[-1]
+    assert "DONE" in lines[-1]
 
 
 STATUS_FAULTS = {

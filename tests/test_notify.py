@@ -226,7 +226,7 @@ def test_watch_notify_sends_one_batched_notification(
         ids.append(capsys.readouterr().out.strip())
     code = main(["--poll-interval", "1", "watch", "--notify", *ids])
     out = capsys.readouterr().out
-    assert code == 1 and "SUCCESS" in out and "FAILURE" in out
+    assert code == 1 and "DONE" in out and "FAILED" in out
     assert "\x1b" not in out  # stdout stays clean for scripts
     assert len(terminal) == 1, terminal
     titles = [payload for meta, payload in osc99_parts(terminal[0]) if meta["p"] == "title"]
