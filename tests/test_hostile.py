@@ -94,7 +94,9 @@ NOT_HTTP = [
 ]
 
 # Task IDs: valid (no whitespace or control characters), one per role.
-DONE, FAILED, CHILD, MODAL = "task_done", "task_failed", "task_child", "task_modal"
+DONE, FAILED, CHILD, MODAL = (  # task IDs by the contract: task_ + 16-40 letters, digits
+    "task_01KHOSTILEDONE0000", "task_01KHOSTILEFAILED00", "task_01KHOSTILECHILD000",
+    "task_01KHOSTILEMODAL000")
 # A customId the button catalogue does not know: shown as it is, by name.
 UNKNOWN_BUTTON = "MJ::JOB::weird::1::"
 
@@ -337,15 +339,17 @@ async def test_dashboard_shows_hostile_text_literally(tmp_path: Path, key: str,
         assert_clean(line, "status line")
         assert_literal(line, text, "status line", limit=20)
 
-        # Toasts: Finished and Failed, with the name and the reason.
+        # The first answers at start: one summary toast, with each name and the reason.
         messages = {title: message for title, message, _ in toasts(app)}
-        assert {"Finished", "Failed"} <= set(messages), messages
-        for title in ("Finished", "Failed"):
-            assert_clean(messages[title], f"{title} toast")
-            assert_literal(messages[title], text, f"{title} toast")
-        name, reason = messages["Failed"].split("\n", 1)
-        assert_literal(name, text, "Failed toast name", limit=20)
-        assert_literal(reason, text, "Failed toast reason")
+        summary = messages["Since the session was last open"]
+        assert_clean(summary, "summary toast")
+        lines = summary.splitlines()[1:]
+        done = next(line for line in lines if line.startswith("finished: "))
+        failed = next(line for line in lines if line.startswith("failed: "))
+        name, reason = failed.removeprefix("failed: ").split(" · ", 1)
+        assert_literal(done.removeprefix("finished: "), text, "summary name", limit=20)
+        assert_literal(name, text, "summary failed name", limit=20)
+        assert_literal(reason, text, "summary failed reason")
         assert len(name) <= 60 and len(reason) <= 200
         svg = app.export_screenshot()
         assert_clean(svg.replace("\n", ""), "screenshot")

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ui_fixtures import SIZE, demo_session, make_app, make_env, poll, select, settle, toasts
+from ui_fixtures import (
+    SIZE,
+    demo_session,
+    make_app,
+    make_env,
+    poll,
+    select,
+    settle,
+    toasts,
+    track,
+)
+
+from mjtui.api.models import Status
+from mjtui.ui.catch_up import CatchUp
 
 # -- read-only: a key that is off says why -----------------------------------------------
 
@@ -56,3 +69,75 @@ async def test_keys_are_quiet_when_not_read_only(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.dashboard.pending_prefix
         assert not [t for t in toasts(app) if t[0] == "Read-only"]
+
+
+# -- opening a session: one summary, not a toast per task --------------------------------
+
+
+async def test_opening_a_session_sums_up_in_one_notification(tmp_path: Path) -> None:
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env))
+    bells: list[int] = []
+    app.ring_bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot)
+        said = toasts(app)
+        assert len(said) == 1, said
+        title, message, severity = said[0]
+        assert title == "Since the session was last open" and severity == "warning"
+        first, *lines = message.splitlines()
+        assert first == "2 finished · 1 failed · 1 needs input (m to answer)"
+        assert "failed: failed: banned prompt · Banned prompt detected: bruised" in lines
+        assert len(bells) == 1
+        # Later news is said task by task again.
+        await poll(app, pilot, advance=400, times=3)
+        assert any(t[0] == "Finished" for t in toasts(app)[1:])
+
+
+async def test_one_piece_of_news_at_start_is_said_as_usual(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    done = env.create("a pier", queue_s=0, run_s=1)
+    env.clock.advance(5)
+    app = make_app(env, track(env, done))
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot)
+        assert [t[:2] for t in toasts(app)] == [("Finished", "a pier")]
+
+
+def test_catch_up_summary_counts_and_cuts() -> None:
+    catch_up = CatchUp(f"t{n}" for n in range(7))
+    for n in range(7):
+        assert catch_up.takes(f"t{n}")
+        catch_up.add(Status.SUCCESS if n else Status.MODAL, f"t{n}", f"job {n}")
+    assert catch_up.complete and not catch_up.takes("t1")
+    _, message, failed = catch_up.summary() or ("", "", True)
+    assert not failed
+    assert message.splitlines() == ["6 finished · 1 needs input (m to answer)", "needs input: job 0",
+                                    "finished: job 1", "finished: job 2", "and 4 more"]
+    assert catch_up.summary() is None  # said once
+
+
+async def test_toasts_over_a_dialog_stay_off_its_buttons(tmp_path: Path) -> None:
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await poll(app, pilot)
+        for key in ("a", "n"):  # the Add dialog, the imagine form
+            await pilot.press(key)
+            await settle(pilot)
+            for n in range(3):
+                app.notify(f"news {n}\nsecond line", title="Finished", timeout=30)
+            await pilot.pause(0.3)
+            screen = app.screen
+            rack = screen.query_one("ToastRack").region  # scrolls: a toast is seen within it
+            toasts_at = [t.region.intersection(rack) for t in screen.query("Toast")]
+            assert toasts_at
+            for button in screen.query("Button"):
+                for region in toasts_at:
+                    assert not region.overlaps(button.region), (key, region, button.region)
+            help_line = screen.query_one(".dialog-help").region
+            assert not any(region.overlaps(help_line) for region in toasts_at), (
+                key, toasts_at, help_line)
+            await pilot.press("escape")
+            await settle(pilot)
+            app.clear_notifications()

@@ -22,6 +22,8 @@ from mjtui.session import TrackedTask, modal_time_left
 from mjtui.text import printable
 from mjtui.tracker import Health
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
+from mjtui.ui.catch_up import WAIT as CATCH_UP_WAIT
+from mjtui.ui.catch_up import CatchUp
 from mjtui.ui.format import display_name, row_matches
 from mjtui.ui.screens.dashboard_followups import JOB_ACTIONS, FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
@@ -53,6 +55,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.row_states: dict[str, RowState] = {}
         self.marked: set[str] = set()
         self.counts: Counter[Status] = Counter()
+        self.catch_up = CatchUp(())  # filled on mount
         self.health = Health()
         self.pending_prefix = ""
         self._status_dirty = True
@@ -97,6 +100,9 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.set_interval(AGE_REFRESH, self._refresh_ages)
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
         self.show_selected()
+        # Tasks open when the session was saved answer in a burst: one summary, not a toast each.
+        self.catch_up = CatchUp(t.id for t in app.session if not t.task.status.is_final)
+        self.set_timer(CATCH_UP_WAIT, self.say_catch_up)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -254,10 +260,13 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
             if update.retry_in is not None:
                 error += f" · retrying in {update.retry_in:.0f}s"
         self.row_states[update.task_id] = RowState(update.stalled, error)
+        gathered = self.catch_up.takes(update.task_id)
         if update.task is not None and app.session.update_task(update.task, app.clock()):
             app.schedule_save()
             self.count_change(old.task.status, update.task.status)
-            self._announce(old, update.task.status)
+            self._announce(old, update.task.status, gathered=gathered)
+        if self.catch_up.complete:
+            self.say_catch_up()
         tracked = app.session.get(update.task_id)
         if tracked is not None:
             self.upsert_row(tracked)
@@ -292,18 +301,45 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.health = message.health
         self._status_dirty = True
 
-    def _announce(self, old: TrackedTask, new: Status) -> None:
-        """Toasts (and the bell) when a task reaches a state worth knowing about."""
+    def say_catch_up(self) -> None:
+        """One notification for what finished while the session was closed (once); a
+        single piece of news is said as it would have been alone."""
+        news = list(self.catch_up.news)
+        summary = self.catch_up.summary()
+        if summary is None:
+            return
+        if len(news) == 1:
+            status, task_id, _name = news[0]
+            tracked = self.mjtui.session.get(task_id)
+            if tracked is not None:
+                self._toast(tracked, status)
+            return
+        title, message, failed = summary
+        self.notify(message, title=title, severity="warning" if failed else "information",
+                    timeout=10, markup=False)
+        self.mjtui.ring_bell()
+
+    def _announce(self, old: TrackedTask, new: Status, *, gathered: bool = False) -> None:
+        """Toasts (and the bell) when a task reaches a state worth knowing about; the first
+        answers at start are `gathered` into one summary instead (CatchUp)."""
         if old.task.status is new:
             return
-        tracked = self.mjtui.session.get(old.id)
-        self._notify_desktop(tracked or old, new)
-        name = printable(display_name(tracked or old), limit=60)
+        tracked = self.mjtui.session.get(old.id) or old
+        self._notify_desktop(tracked, new)
+        if gathered:
+            reason = tracked.task.fail_reason if new is Status.FAILURE else ""
+            self.catch_up.add(new, tracked.id, printable(display_name(tracked), limit=60),
+                              printable(reason, limit=200))
+        else:
+            self._toast(tracked, new)
+
+    def _toast(self, tracked: TrackedTask, new: Status) -> None:
+        name = printable(display_name(tracked), limit=60)
         if new is Status.SUCCESS:
             self.notify(name, title="Finished", markup=False)
             self.mjtui.ring_bell()
         elif new is Status.FAILURE:
-            reason = printable(tracked.task.fail_reason if tracked else "", limit=200)
+            reason = printable(tracked.task.fail_reason, limit=200)
             self.notify(f"{name}\n{reason or 'no reason given'}", title="Failed",
                         severity="warning", timeout=10, markup=False)
             self.mjtui.ring_bell()

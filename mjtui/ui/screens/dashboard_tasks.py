@@ -50,6 +50,7 @@ class TaskActions:
                 self.upsert_row(tracked)
         for task_id in tracked_ids - set(app.session.tasks):
             app.tracker.untrack(task_id)
+            self.catch_up.forget(task_id)
             self.table.remove(task_id)
             self.marked.discard(task_id)
             self.row_states.pop(task_id, None)
