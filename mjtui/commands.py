@@ -415,7 +415,7 @@ async def _action(ctx: Context) -> int:
     if isinstance(parent, int):
         return parent
     if parent.status is not Status.SUCCESS:
-        ctx.error(f"task {task_id} is {parent.status.value}, not SUCCESS: nothing to press yet")
+        ctx.error(not_pressable(parent))
         return EXIT_TASK_FAILED
     try:
         submission = actions.resolve(task_id, name, parent.buttons)
@@ -427,6 +427,19 @@ async def _action(ctx: Context) -> int:
     if isinstance(result, int):
         return result
     return await _submitted(ctx, result, parent=task_id, origin=name)
+
+
+def not_pressable(task: Task) -> str:
+    """Why a task that is not done has no button to press, saying what is true of it."""
+    if task.status is Status.FAILURE:
+        reason = printable(task.fail_reason, limit=200) or "no reason given"
+        return f"task {task.id} failed ({reason}): a failed task has no buttons to press"
+    if task.status is Status.MODAL:
+        return f"task {task.id} needs input: answer it with `mjtui modal {task.id}`"
+    if task.status.is_running:
+        return (f"task {task.id} is still running ({task.progress}%): its buttons come when "
+                f"it is done; `mjtui watch {task.id}` waits for that")
+    return f"task {task.id} is {task.status.value.lower()}: it has no buttons to press"
 
 
 async def _current(ctx: Context, task_id: str) -> Task | int:

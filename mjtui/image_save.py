@@ -111,6 +111,23 @@ class _Progress:
         self.finished, self.current = self.finished + self.current, 0
 
 
+def image_labels(grid_url: str | None, image_urls: list[str] | tuple[str, ...]
+                 ) -> tuple[list[str], list[str]]:
+    """(URLs, their labels) of a task's images, so a folder of downloads explains itself:
+    `grid` for the 2x2 grid, `U1`...`U4` for its tiles (what U1...U4 make), `image` for the
+    one picture of an upscale."""
+    urls: list[str] = []
+    labels: list[str] = []
+    if grid_url:
+        urls.append(grid_url)
+        labels.append("grid")
+    tiles = [u for u in image_urls if u]
+    for n, url in enumerate(tiles, start=1):
+        urls.append(url)
+        labels.append(f"U{n}" if len(tiles) > 1 else "image")
+    return urls, labels
+
+
 async def download_originals(
     loader: ImageLoader,
     urls: list[str],
@@ -118,8 +135,10 @@ async def download_originals(
     progress: Callable[[int, int], None] | None = None,
     *,
     prefix: str = "",
+    labels: list[str] | None = None,
 ) -> list[Path]:
-    """Save each URL's original into `folder` as `<prefix or URL basename>_<n>.<format>`.
+    """Save each URL's original into `folder` as `<prefix or URL basename>_<label>.<format>`
+    (`labels` from `image_labels`: grid, U1...; the URL's place, 1, 2..., without them).
 
     Cached originals are copied, others streamed with the size cap. `progress(done, total)`
     counts bytes; `total` grows as each file's size becomes known. Stops at the first failure
@@ -131,10 +150,11 @@ async def download_originals(
     saved: list[Path] = []
     for n, url in enumerate(urls, start=1):
         base = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+        label = safe_stem(labels[n - 1], str(n)) if labels and n <= len(labels) else str(n)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = await _save_one(
-                loader, url, folder, f"{safe_stem(prefix or base)}_{n}", meter.step
+                loader, url, folder, f"{safe_stem(prefix or base)}_{label}", meter.step
             )
         except OSError as exc:
             raise ImageError(f"cannot write to {folder}: {exc.strerror or exc}") from None

@@ -368,7 +368,7 @@ def test_action_refusals(capsys, fake) -> None:
     fake.requests.clear()
     code, out, err = run(capsys, "action", running, "U1")
     assert code == 1 and out == ""
-    assert "not SUCCESS" in err and running in err
+    assert "is still running" in err and running in err
     assert posts(fake) == []  # only the GET that found it running
 
     grid = new_grid(capsys, fake, "a grid")

@@ -141,3 +141,31 @@ async def test_toasts_over_a_dialog_stay_off_its_buttons(tmp_path: Path) -> None
             await pilot.press("escape")
             await settle(pilot)
             app.clear_notifications()
+
+
+# -- downloads name themselves ------------------------------------------------------------
+
+
+def test_image_labels() -> None:
+    from mjtui.image_save import image_labels
+
+    assert image_labels("g", ["a", "b", "c", "d"]) == (
+        ["g", "a", "b", "c", "d"], ["grid", "U1", "U2", "U3", "U4"])
+    assert image_labels(None, ["one"]) == (["one"], ["image"])
+    assert image_labels("", []) == ([], [])
+
+
+async def test_download_names_say_what_each_file_is(tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    env = make_env(tmp_path, demo=True, download_dir=str(folder))
+    app = make_app(env, demo_session(env))
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot)
+        for label in ("finished grid", "U2 of the lighthouse grid"):
+            select(app, env.job(label))
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+    grid, single = env.job("finished grid"), env.job("U2 of the lighthouse grid")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
+        f"{grid}_grid.png", *(f"{grid}_U{n}.png" for n in range(1, 5)), f"{single}_image.png"])

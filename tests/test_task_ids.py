@@ -58,3 +58,22 @@ def test_dashboard_refuses_a_non_id_argument(capsys, monkeypatch) -> None:
     monkeypatch.delenv("APIMART_API_KEY", raising=False)
     code, _, err = cli(capsys, GOOD, "hello")
     assert code == 2 and "'hello' is not a task ID" in err
+
+
+def test_action_on_a_failed_task_says_it_failed(capsys, monkeypatch) -> None:
+    from cli_fixtures import point_at
+
+    from mjtui.fake import FakeApimart, LoopbackFakeServer
+
+    with LoopbackFakeServer(FakeApimart(queue_seconds=0, run_seconds=0.1)) as server:
+        fake = point_at(server, monkeypatch)
+        code, out, _ = cli(capsys, "imagine", "a boxer --fail bruised")
+        failed = out.strip()
+        fake.job(failed).submitted_at -= 120
+        fake.requests.clear()
+        code, out, err = cli(capsys, "action", failed, "U1")
+    assert code == 1 and out == ""
+    assert f"task {failed} failed (Banned prompt detected: bruised): a failed task has no " \
+        "buttons to press" in err
+    assert "nothing to press yet" not in err
+    assert [r.method for r in fake.requests] == ["GET"]  # read, nothing posted

@@ -121,13 +121,13 @@ class ImageActions:
 
     @work(group="download", exclusive=True)
     async def action_download(self: DashboardScreen) -> None:
-        from mjtui.image_save import download_originals
+        from mjtui.image_save import download_originals, image_labels
         from mjtui.images import ImageError
 
         task = self.image_task()
         if task is None:
             return
-        urls = [u for u in (task.grid_image_url, *task.image_urls) if u]
+        urls, labels = image_labels(task.grid_image_url, task.image_urls)
         folder = Path(self.mjtui.settings.download_dir or default_download_dir()).expanduser()
 
         def progress(done: int, total: int) -> None:
@@ -137,7 +137,7 @@ class ImageActions:
 
         try:
             saved = await download_originals(self.mjtui.image_loader, urls, folder, progress,
-                                             prefix=task.id)
+                                             prefix=task.id, labels=labels)
         except (ImageError, OSError) as exc:
             self.notify(f"download failed: {printable(str(exc), limit=200)}", severity="error",
                         markup=False)
