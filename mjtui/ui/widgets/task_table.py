@@ -182,6 +182,8 @@ class TaskTable(RowCachedTable):
         if total < COMPACT_BELOW:
             widths["progress"] = 5
             widths["updated"] = 0
+        else:
+            widths["action"] = 13  # "Vary (Region)", "Make Variations" whole
         return widths
 
     def on_resize(self) -> None:
