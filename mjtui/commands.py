@@ -64,6 +64,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     handler = _HANDLERS[args.command]
     context = Context(args, backend, session, out, settings.poll_interval,
                       read_only=settings.read_only)
+    context.stall_after = settings.stall_after
     if getattr(args, "notify", None) is not None:  # only when asked: scripts get no surprises
         context.notify_mode = settings.notify
     try:
@@ -93,6 +94,7 @@ class Context:
         self.poll_interval = poll_interval
         self.save_failed = False
         self.jobs = Jobs(backend.client, session, read_only=read_only, on_change=self.save)
+        self.stall_after = 180.0  # seconds without progress before `watch` says stalled
         self.notify_mode = ""  # `watch --notify`: the mode (auto, osc99, ...); "" for none
         self.notify_write: Callable[[str], object] | None = None  # tests: instead of /dev/tty
         self.notified: dict[str, Status] = {}  # the state each task was last notified for
@@ -302,7 +304,8 @@ async def _watch_ids(ctx: Context, ids: list[str]) -> int:
                 tracker.stop()
         ctx.save()
 
-    tracker = Tracker(ctx.client, poll_interval=ctx.poll_interval, on_update=on_update)
+    tracker = Tracker(ctx.client, poll_interval=ctx.poll_interval, on_update=on_update,
+                      stall_after=ctx.stall_after)
     for task_id in ids:
         tracker.track(task_id)
     await tracker.run_until_all_final()

@@ -24,6 +24,7 @@ from mjtui.paths import config_file, default_download_dir
 DEFAULT_BASE_URL = "https://api.apimart.ai"
 IMAGE_MODES = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 POLL_MIN, POLL_MAX = 1.0, 300.0
+STALL_MIN, STALL_MAX = 30.0, 86400.0  # a running job with no progress this long is stalled
 CONCURRENCY_MAX = 64
 
 
@@ -52,6 +53,7 @@ class Settings:
     theme: str = ""
     read_only: bool = False
     max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
+    stall_after: float = 180.0  # seconds a running job's progress may stand still
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     demo: bool = False
     token_source: str = ""  # "env APIMART_API_KEY", "config file <path>", ... (diagnostics)
@@ -82,6 +84,7 @@ _FILE_KEYS: dict[str, tuple[str, tuple[type, ...], str]] = {
     "theme": ("theme", (str,), "a string"),
     "read_only": ("read_only", (bool,), "true or false"),
     "max_concurrency": ("max_concurrency", (int,), "an integer"),
+    "stall_after": ("stall_after", (int, float), "a number of seconds"),
     "keymap": ("keymap", (dict,), "a table"),
 }
 _FIELD_TYPES = {name: (kinds, what) for name, kinds, what in _FILE_KEYS.values()}
@@ -93,6 +96,7 @@ _ENV_KEYS = {
     "MJTUI_POLL_INTERVAL": "poll_interval",
     "MJTUI_IMAGES": "images",
     "MJTUI_NOTIFY": "notify",
+    "MJTUI_STALL_AFTER": "stall_after",
 }
 
 
@@ -119,7 +123,7 @@ def load_settings(
         text = env.get(var, "").strip()
         if not text:
             continue
-        if name == "poll_interval":
+        if name in ("poll_interval", "stall_after"):
             try:
                 values[name] = float(text)
             except ValueError:
@@ -172,6 +176,17 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
                 f"using {clamped:g} s"
             )
         values["poll_interval"] = clamped
+    if "stall_after" in values:
+        seconds = float(values["stall_after"])
+        if not math.isfinite(seconds):
+            raise fail("stall_after", "stall_after must be a finite number of seconds")
+        clamped = max(STALL_MIN, min(STALL_MAX, seconds))
+        if clamped != seconds:
+            warnings.append(
+                f"stall_after {seconds:g} s is outside {STALL_MIN:g}-{STALL_MAX:g} s; "
+                f"using {clamped:g} s"
+            )
+        values["stall_after"] = clamped
     if "images" in values:
         values["images"] = values["images"].strip().lower()
         if values["images"] not in IMAGE_MODES:

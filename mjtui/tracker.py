@@ -125,7 +125,7 @@ class Tracker:
         self._interval = self._clamp(poll_interval)
         self._jitter = max(0.0, min(jitter, 0.5))
         self._max = max_concurrency
-        self._stall_after = stall_after
+        self.stall_after = stall_after  # from the config (`stall_after`, default 180 s)
         self._max_backoff = max_backoff
         self.on_update = on_update
         self._rng = rng or random.Random()
@@ -403,9 +403,13 @@ class Tracker:
         # A poll sent late (no free slot) is caught up on by at most a quarter interval, so a
         # long pause or outage does not come back as a burst of half-interval polls.
         entry.seq, entry.sent_for = -1, max(min(entry.due, now), now - self._interval / 4)
-        self._inflight[entry.task_id] = asyncio.get_running_loop().create_task(
+        poll = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
+        # Python 3.12+ under App.run() starts tasks eagerly: a poll the in-process fake
+        # answers at once has finished (and cleaned up after itself) before this line.
+        if not poll.done():
+            self._inflight[entry.task_id] = poll
 
     def _health_check(self, now: float) -> float | None:
         """Start the idle health check if it is due; return when it will be (None: not
@@ -416,8 +420,10 @@ class Tracker:
             return self._check_at
         if self._inflight:  # a refresh of final tasks is on its way: it will tell
             return None
-        self._checking = asyncio.get_running_loop().create_task(
+        check = asyncio.get_running_loop().create_task(
             self._run_check(self._check), name="mjtui-health-check")
+        if not check.done():  # an eager task (see _start) may have finished already
+            self._checking = check
         return None
 
     async def _run_check(self, check: Callable[[], Awaitable[object]]) -> None:
@@ -492,7 +498,7 @@ class Tracker:
         if mark != entry.mark:
             entry.mark, entry.moved_at = mark, now
         elif task.status.is_running:
-            stalled = now - entry.moved_at >= self._stall_after
+            stalled = now - entry.moved_at >= self.stall_after
         if task.status.is_final:
             self._finish(entry)
         else:

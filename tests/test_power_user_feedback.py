@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ui_fixtures import (
     SIZE,
+    cell,
     demo_session,
+    detail_text,
     make_app,
     make_env,
     poll,
@@ -18,6 +21,7 @@ from ui_fixtures import (
 )
 
 from mjtui.api.models import Status
+from mjtui.config import ConfigError
 from mjtui.ui.catch_up import CatchUp
 
 # -- read-only: a key that is off says why -----------------------------------------------
@@ -169,3 +173,44 @@ async def test_download_names_say_what_each_file_is(tmp_path: Path) -> None:
     grid, single = env.job("finished grid"), env.job("U2 of the lighthouse grid")
     assert sorted(p.name for p in folder.iterdir()) == sorted([
         f"{grid}_grid.png", *(f"{grid}_U{n}.png" for n in range(1, 5)), f"{single}_image.png"])
+
+
+# -- stalls: the threshold comes from the config -------------------------------------------
+
+
+def test_stall_after_from_file_env_and_its_bounds(tmp_path: Path) -> None:
+    from mjtui.config import load_settings
+
+    path = tmp_path / "config.toml"
+    assert load_settings(env={}, config_path=path).stall_after == 180
+    path.write_text("stall_after = 90\n", encoding="utf-8")
+    assert load_settings(env={}, config_path=path).stall_after == 90
+    assert load_settings(env={"MJTUI_STALL_AFTER": "300"}, config_path=path).stall_after == 300
+    path.write_text("stall_after = 5\n", encoding="utf-8")
+    settings = load_settings(env={}, config_path=path)
+    assert settings.stall_after == 30 and "stall_after 5 s is outside 30-86400 s" in \
+        settings.warnings[0]
+    path.write_text('stall_after = "soon"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="stall_after must be a number of seconds"):
+        load_settings(env={}, config_path=path)
+    with pytest.raises(ConfigError, match="MJTUI_STALL_AFTER must be a number"):
+        load_settings(env={"MJTUI_STALL_AFTER": "x"}, config_path=tmp_path / "none.toml")
+
+
+async def test_a_stall_is_marked_after_stall_after_seconds(tmp_path: Path) -> None:
+    env = make_env(tmp_path, stall_after=60.0)
+    frozen = env.create("a glass whale --stall", queue_s=0, run_s=10)
+    app = make_app(env, track(env, frozen))
+    assert app.tracker.stall_after == 60
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot)
+        await poll(app, pilot, advance=9)  # stuck at 85% from here on
+        assert "85%" in cell(app, frozen, "progress")
+        await poll(app, pilot, advance=40)
+        assert "stalled" not in cell(app, frozen, "status") and "⚠" not in cell(
+            app, frozen, "status")
+        await poll(app, pilot, advance=25)  # 65 s without progress: past 60
+        assert "⚠" in cell(app, frozen, "status") or "stalled" in cell(app, frozen, "status")
+        select(app, frozen)
+        await settle(pilot)
+        assert "stalled" in detail_text(app)

@@ -141,7 +141,8 @@ def make_app(env: Env, session: Session | None = None, *, image_protocol: str = 
     old = app.tracker
     app.tracker = Tracker(
         app.backend.client, poll_interval=old.poll_interval,
-        max_concurrency=config.max_concurrency, clock=env.clock, rng=random.Random(7),
+        max_concurrency=config.max_concurrency, stall_after=config.stall_after,
+        clock=env.clock, rng=random.Random(7),
         on_update=old.on_update, on_health=old.on_health)
     return app
 

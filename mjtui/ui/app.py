@@ -89,6 +89,7 @@ class MjtuiApp(App[None]):
             backend.client,
             poll_interval=settings.poll_interval,
             max_concurrency=settings.max_concurrency,
+            stall_after=settings.stall_after,
             on_update=lambda update: self.dashboard.post_message(TaskChanged(update)),
             on_health=lambda health: self.dashboard.post_message(HealthChanged(health)),
         )
