@@ -165,28 +165,17 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
             values["base_url"] = validate_base_url(values["base_url"])
         except ConfigError as exc:
             raise fail("base_url", str(exc)) from None
-    if "poll_interval" in values:
-        seconds = float(values["poll_interval"])
+    for name, (low, high) in (("poll_interval", (POLL_MIN, POLL_MAX)),
+                              ("stall_after", (STALL_MIN, STALL_MAX))):
+        if name not in values:
+            continue
+        seconds = float(values[name])
         if not math.isfinite(seconds):
-            raise fail("poll_interval", "poll_interval must be a finite number of seconds")
-        clamped = max(POLL_MIN, min(POLL_MAX, seconds))
-        if clamped != seconds:
-            warnings.append(
-                f"poll_interval {seconds:g} s is outside {POLL_MIN:g}-{POLL_MAX:g} s; "
-                f"using {clamped:g} s"
-            )
-        values["poll_interval"] = clamped
-    if "stall_after" in values:
-        seconds = float(values["stall_after"])
-        if not math.isfinite(seconds):
-            raise fail("stall_after", "stall_after must be a finite number of seconds")
-        clamped = max(STALL_MIN, min(STALL_MAX, seconds))
-        if clamped != seconds:
-            warnings.append(
-                f"stall_after {seconds:g} s is outside {STALL_MIN:g}-{STALL_MAX:g} s; "
-                f"using {clamped:g} s"
-            )
-        values["stall_after"] = clamped
+            raise fail(name, f"{name} must be a finite number of seconds")
+        values[name] = max(low, min(high, seconds))
+        if values[name] != seconds:
+            warnings.append(f"{name} {seconds:g} s is outside {low:g}-{high:g} s; "
+                            f"using {values[name]:g} s")
     if "images" in values:
         values["images"] = values["images"].strip().lower()
         if values["images"] not in IMAGE_MODES:
