@@ -5,7 +5,8 @@ and its tracker read the same clock; one poll fills the session; previews use th
 renderer (SVG shows it) and are waited for; cursors do not blink; times print in UTC.
 
 pytest-textual-snapshot starts the app with `App.run()`, not `run_test()` as the pilot tests do,
-and on Python 3.12+ `App.run()` makes the loop start tasks eagerly: see `lazy_tasks`.
+and on Python 3.12+ `App.run()` makes the loop start tasks eagerly: the tracker is made for
+that (tests/test_guards.py), so these run as the app does.
 """
 
 from __future__ import annotations
@@ -51,18 +52,6 @@ def modal_clock_defaults() -> dict[str, Any]:
 STEP_TIMEOUT = 20.0
 
 
-def lazy_tasks() -> None:
-    """Start tasks the ordinary way, as `run_test()` (every pilot test) and Python 3.11 do.
-
-    On Python 3.12+ Textual's `App.run()` sets `asyncio.eager_task_factory`: a task runs up to
-    its first `await` inside `create_task`. The fake answers a poll without ever suspending, so
-    such a poll ends before the tracker has stored its task: the tracker keeps a finished task
-    as "in flight" forever and `poll_due()` never returns (issue 18). The tracker must be made
-    eager-safe (see tests/test_guards.py); until then the snapshots run on a lazy loop.
-    """
-    asyncio.get_running_loop().set_task_factory(None)
-
-
 async def bounded(awaitable: Awaitable[Any], what: str, timeout: float = STEP_TIMEOUT) -> Any:
     """`await awaitable`, failing with `what` when it takes longer than `timeout` seconds."""
     try:
@@ -90,7 +79,6 @@ async def idle(pilot: Any, rounds: int = 6) -> None:
 async def prepare(pilot: Any) -> None:
     """One poll of every demo job, then let the previews load. The toasts that poll raised
     are dismissed: they would cover the screens these pictures are about."""
-    lazy_tasks()
     await bounded(pilot.app.tracker.poll_due(), "the first poll of the demo jobs")
     await idle(pilot)
     pilot.app.clear_notifications()

@@ -210,13 +210,8 @@ class InstantSource:
 
 EAGER = pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"),
                            reason="eager tasks came with Python 3.12")
-# tracker.py stores a poll's task after `create_task` returns, and the poll's `finally`
-# removes it: an eagerly finished poll stays "in flight" for good (polling stops, poll_due
-# never returns). The fix (store only tasks that are not done) is for tracker.py's owner;
-# this mark fails the run once it lands, so it is taken off then.
-TRACKER_NOT_EAGER_SAFE = pytest.mark.xfail(
-    hasattr(asyncio, "eager_task_factory"), strict=True, raises=AssertionError,
-    reason="tracker.py is not eager-safe yet (issue 18): see the comment above")
+# A poll the source answers at once finishes inside `create_task` when tasks start eagerly;
+# the tracker must not keep it as "in flight" (polling would stop, poll_due never return).
 
 
 class Clock:
@@ -243,7 +238,6 @@ async def eager_polls(tracker: Tracker, clock: Clock, rounds: int) -> None:
 
 
 @EAGER
-@TRACKER_NOT_EAGER_SAFE
 async def test_the_tracker_keeps_polling_when_tasks_start_eagerly() -> None:
     clock, source = Clock(), InstantSource()
     tracker = Tracker(source, clock=clock, poll_interval=2.0, rng=random.Random(7),
@@ -256,7 +250,6 @@ async def test_the_tracker_keeps_polling_when_tasks_start_eagerly() -> None:
 
 
 @EAGER
-@TRACKER_NOT_EAGER_SAFE
 async def test_the_idle_health_check_repeats_when_tasks_start_eagerly() -> None:
     clock, source = Clock(), InstantSource()
     tracker = Tracker(source, clock=clock, poll_interval=2.0, rng=random.Random(7),
