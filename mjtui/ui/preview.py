@@ -183,6 +183,7 @@ def _seed_cell_size(
 
     getter: Any = _terminal.get_cell_size
     if hasattr(getter, "_result"):
+        _seed_probe_cache(_terminal, getter._result)
         return (getter._result.width, getter._result.height), "preset before detection"
     from_env = (os.environ.get("TEXTUAL_CELL_WIDTH", ""), os.environ.get("TEXTUAL_CELL_HEIGHT", ""))
     if pixels:
@@ -194,7 +195,17 @@ def _seed_cell_size(
     else:
         size, source = _DEFAULT_CELL, "default 10x20 (the terminal did not say)"
     getter._result = _terminal.CellSize(*size)
+    _seed_probe_cache(_terminal, getter._result)
     return size, source
+
+
+def _seed_probe_cache(terminal: ModuleType, cell: Any) -> None:
+    """textual-image 0.14+ keeps the cell size in its own probe's cache: seed that too, or
+    every picture is sized for 10x20-pixel cells (and it would probe the terminal itself)."""
+    probe_cache: Any = getattr(terminal, "probe_terminal", None)
+    capabilities = getattr(terminal, "TerminalCapabilities", None)
+    if probe_cache is not None and capabilities is not None:
+        probe_cache._result = capabilities(cell, sixel=False, tgp=False)
 
 
 class _NotATerminal:
