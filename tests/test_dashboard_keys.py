@@ -320,16 +320,24 @@ async def test_question_mark_and_f1_open_help_from_the_real_bindings(tmp_path: P
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        rows = {description: keys for _group, keys, description in app.screen.rows}
-        assert rows["Add"] == "A"  # remapped in the config: help says so
-        assert rows["Filter"] == "/" and rows["Remove"] in ("delete", "del")
-        assert "q" in rows["Quit"].split(", ")
-        assert "?" in rows["Help"] and "f1" in rows["Help"].lower()
-        for description in ("Label", "Sort", "Pause", "Refresh", "Slower", "Faster", "Bell",
-                            "U1-4", "V1-4", "Reroll", "Actions", "Answer", "New", "Lineage"):
-            assert description in rows, description
+        rows = {label: keys for _group, keys, label in app.screen.rows}
+        assert rows["Track task IDs (many at once)"] == "A"  # remapped in the config
+        assert rows["Filter the tasks by text"] == "/"
+        assert rows["Stop tracking the task (or the marked ones)"] == "del"
+        assert "q" in rows["Quit mjtui"].split(", ")
+        assert rows["Show every key"] == "?, F1"
+        assert rows["Poll less often"] == "+, =" and rows["Poll more often"] == "-"
+        assert rows["Tile 1-4 (after u or v)"] == "1, 2, 3, 4"
+        for label in ("Label the task", "Sort by the next column", "Pause or resume polling",
+                      "Poll every task now", "Turn the bell on or off", "Reroll the grid (a new job)",
+                      "Upscale a tile of the grid (u, then 1-4)", "Answer a task that needs input",
+                      "Start a new imagine job", "Command palette"):
+            assert label in rows, label
+        # Textual's own keys are not ours to explain (issue 19).
+        assert not {"Focus Next", "Focus Previous", "Copy selected text"} & set(rows)
         shown = screen_text(app)
-        assert "Add" in shown and "Filter" in shown
+        assert "Show every key" in shown and "Filter the tasks by text" in shown
+        assert "Focus Next" not in shown and "Copy selected text" not in shown
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.dashboard

@@ -551,7 +551,7 @@ def test_bindings_table_reads_real_bindings() -> None:
         KeysApp, ("Tasks", [Binding("a", "add", "Add tasks"), ("d", "rm", "Remove")])
     )
     assert rows == [
-        ("Everywhere", "question_mark, f1", "Help"),
+        ("Everywhere", "question_mark, F1", "Help"),
         ("Everywhere", "ctrl+r", "Refresh now"),
         ("Tasks", "a", "Add tasks"),
         ("Tasks", "d", "Remove"),
@@ -562,7 +562,7 @@ async def test_help_screen_lists_given_bindings() -> None:
     app = KeysApp(lambda: Screen())
     async with app.run_test(size=SIZE) as pilot:
         rows = bindings_table(app, ("Tasks", [Binding("a", "add", "Add tasks")]))
-        assert ("Everywhere", "?, f1", "Help") in rows and (
+        assert ("Everywhere", "?, F1", "Help") in rows and (
             "Everywhere",
             "^r",
             "Refresh now",
@@ -570,13 +570,13 @@ async def test_help_screen_lists_given_bindings() -> None:
         assert bindings_table(app.active_bindings, app=app)  # active bindings work as a source
         app.set_keymap({"refresh": "f5"})
         await pilot.pause()
-        assert ("Everywhere", "f5", "Refresh now") in bindings_table(app, app=app)
+        assert ("Everywhere", "F5", "Refresh now") in bindings_table(app, app=app)
         for key in ("escape", "q", "question_mark"):
             app.push_screen(HelpScreen(rows), app.results.append)
             await pilot.pause()
             text = seen(app)
             assert "Everywhere" in text and "Tasks" in text and "Add tasks" in text
-            assert "?, f1" in text and "Refresh now" in text and "secret" not in text
+            assert "?, F1" in text and "Refresh now" in text and "secret" not in text
             await pilot.press(key)
             assert not isinstance(app.screen, HelpScreen)
 

@@ -214,3 +214,22 @@ async def test_a_stall_is_marked_after_stall_after_seconds(tmp_path: Path) -> No
         select(app, frozen)
         await settle(pilot)
         assert "stalled" in detail_text(app)
+
+
+# -- help and palette: full labels, the keys the user has ---------------------------------
+
+
+async def test_palette_says_the_keys_the_user_has(tmp_path: Path) -> None:
+    from mjtui.ui.palette import palette_commands
+
+    env = make_env(tmp_path)
+    app = make_app(env, env.session(), keymap={"reroll": "e", "filter": "slash,ctrl+f"})
+    async with app.run_test(size=SIZE):
+        commands = {title: help_text for title, _action, help_text in palette_commands(app)}
+    assert commands["Show every key"] == "key: ?, F1"
+    assert commands["Filter the tasks by text"] == "key: /, ^f"
+    assert commands["Reroll the grid (a new job)"] == "key: e"
+    assert commands["Stop tracking the task (or the marked ones)"] == "key: del"
+    assert commands["Poll less often"] == "key: +, ="
+    assert commands["Poll more often"] == "key: -"
+    assert not [h for h in commands.values() if "question_mark" in h or "slash" in h]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from mjtui.ui.bindings import DASHBOARD_BINDINGS
+from mjtui.ui.bindings import DASHBOARD_BINDINGS, keys_of, label_of
 
 # Palette-only commands: (title, action on the dashboard, help).
 EXTRA_COMMANDS = [
@@ -19,16 +21,18 @@ EXTRA_COMMANDS = [
 ]
 
 
-def palette_commands() -> list[tuple[str, str, str]]:
-    """(title, action, help) for every command the palette offers."""
+def palette_commands(app: Any = None) -> list[tuple[str, str, str]]:
+    """(title, action, help) for every command the palette offers; the help says the keys
+    this user has (`?, F1`, `/`, a [keymap] remap), as `app` displays them."""
+    keymap: Mapping[str, str] = getattr(app, "_keymap", {}) if app is not None else {}
     seen: set[str] = set()
     commands = []
     for binding in DASHBOARD_BINDINGS:
         if binding.action in seen or binding.action.startswith("tile("):
             continue
         seen.add(binding.action)
-        title = binding.tooltip or binding.description
-        commands.append((title, binding.action, f"key: {binding.key}"))
+        keys = keys_of(binding, app, keymap)
+        commands.append((label_of(binding), binding.action, f"key: {keys}" if keys else ""))
     for title, action, help_text in EXTRA_COMMANDS:
         if action not in seen:
             seen.add(action)
@@ -43,12 +47,12 @@ class MjtuiCommands(Provider):
         await self.app.screen.run_action(action)
 
     async def discover(self) -> Hits:
-        for title, action, help_text in palette_commands():
+        for title, action, help_text in palette_commands(self.app):
             yield DiscoveryHit(title, partial(self._run, action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, action, help_text in palette_commands():
+        for title, action, help_text in palette_commands(self.app):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self._run, action), help=help_text)

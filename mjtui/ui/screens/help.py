@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from mjtui.ui.bindings import TEXTUAL_INTERNALS, key_label, label_of
 from mjtui.ui.screens.dialogs import help_line, title_bar
 
 HelpRow = tuple[str, str, str]
@@ -30,9 +31,7 @@ def _group_of(node: object) -> str:
 
 
 def _key_display(binding: Binding, app: App[Any] | None) -> str:
-    if app is not None:
-        return app.get_key_display(binding)
-    return binding.key_display or binding.key
+    return binding.key_display or key_label(binding.key, app)
 
 
 def _expand(source: BindingSource, keymap: Mapping[str, str]) -> Iterable[tuple[str, Binding]]:
@@ -60,7 +59,8 @@ def bindings_table(*binding_sources: BindingSource, app: App[Any] | None = None)
 
     A source is a class or node with BINDINGS (grouped by its BINDING_GROUP_TITLE or class
     name), a `(group, bindings)` pair, or a mapping like `app.active_bindings`. Bindings
-    without a description are internal and left out. Order follows the sources. With `app`,
+    without a description, and Textual's own (focus moves, copying a selection), are left
+    out; each row says the binding's full label (its tooltip). Order follows the sources. With `app`,
     keys are shown as the app displays them and the user's keymap remaps are applied; an App
     among the sources serves as `app` when none is given.
     """
@@ -68,16 +68,17 @@ def bindings_table(*binding_sources: BindingSource, app: App[Any] | None = None)
         app = next((s for s in binding_sources if isinstance(s, App)), None)
     # Textual keeps the keymap privately and applies it lazily; read it to show remaps.
     keymap: Mapping[str, str] = getattr(app, "_keymap", {}) if app is not None else {}
-    rows: dict[tuple[str, str, str], list[str]] = {}
+    rows: dict[tuple[str, str], list[str]] = {}
     for source in binding_sources:
         for group, binding in _expand(source, keymap):
-            if not binding.description:
+            if not binding.description or binding.action in TEXTUAL_INTERNALS:
                 continue
-            keys = rows.setdefault((group, binding.action, binding.description), [])
+            # Keyed by label: tile(1)...tile(4) make one row, "1, 2, 3, 4".
+            keys = rows.setdefault((group, label_of(binding)), [])
             display = _key_display(binding, app)
             if display not in keys:
                 keys.append(display)
-    return [(group, ", ".join(keys), desc) for (group, _action, desc), keys in rows.items()]
+    return [(group, ", ".join(keys), label) for (group, label), keys in rows.items()]
 
 
 def grouped(rows: list[HelpRow]) -> dict[str, list[tuple[str, str]]]:
