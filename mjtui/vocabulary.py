@@ -57,7 +57,7 @@ def status_label(status: Status) -> str:
 
 def origin_tag(tracked: TrackedTask) -> str:
     """What made a follow-up, as people call it: `U2`, `V3`, `Zoom 2x`, `Reroll`; empty for
-    an imagine or a task added by ID."""
+    an imagine, a task added by ID, or an origin that names no button."""
     origin = printable(tracked.origin).strip()
     if origin.lower() in _NOT_FOLLOW_UPS:
         return ""
@@ -72,7 +72,9 @@ def origin_tag(tracked: TrackedTask) -> str:
     if origin.startswith("MJ::"):  # a raw customId: name it by what it looks like
         kind = actions.kind_of(origin)
         return _SHORT_TITLES.get(kind, kind.value)
-    return _API_ACTIONS.get(origin.lower().replace("-", "_"), origin[:20])
+    # An origin we cannot name (text from elsewhere) adds nothing to a row's name: the
+    # detail pane shows it as it is.
+    return _API_ACTIONS.get(origin.lower().replace("-", "_"), "")
 
 
 def display_name(tracked: TrackedTask) -> str:

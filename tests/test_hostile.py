@@ -700,7 +700,7 @@ def test_cli_prints_hostile_text_literally(key: str, cli_api: HostileApi,
         for line in lines:
             assert len(line) < 200
             assert_literal(line, text, f"{command} line", limit=20)
-        assert "SUCCESS" in lines[0] and "FAILURE" in lines[1]
+        assert "DONE" in lines[0] and "FAILED" in lines[1]  # the words people read
 
     code, out, err = run_cli(capsys, "status", "--json", DONE, FAILED)
     assert out.isascii()  # every control character is a JSON escape

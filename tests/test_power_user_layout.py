@@ -39,7 +39,7 @@ def follow_up(origin: str, label: str = "") -> TrackedTask:
     ("U2", "U2"), ("V3", "V3"), ("zoom-2x", "Zoom 2x"), ("reroll", "Reroll"),
     ("pan-left", "Pan Left"), ("vary-subtle", "Vary (Subtle)"),
     ("MJ::Outpaint::50::1::abc", "Zoom 2x"), ("upscale", "Upscale"),
-    ("imagine", ""), ("added", ""), ("", ""),
+    ("imagine", ""), ("added", ""), ("", ""), ("[b]not a button[/b]", ""),
 ])
 def test_a_follow_up_is_named_by_what_made_it(origin: str, tag: str) -> None:
     tracked = follow_up(origin)

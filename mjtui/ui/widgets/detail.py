@@ -22,7 +22,6 @@ from mjtui import actions
 from mjtui.session import TrackedTask, modal_time_left
 from mjtui.ui.format import (
     STATUS_COMPONENTS,
-    action_name,
     ago,
     clock_time,
     display_name,
@@ -190,6 +189,8 @@ class DetailPane(VerticalScroll):
         if made_by:
             parent_word = "its parent" if tracked.parent_id else "another task"
             row("Made by", safe_text(f"{made_by} of {parent_word}", limit=FIELD_LIMIT))
+        elif tracked.origin not in ("", "added", "imagine"):  # not a button we can name
+            row("Made by", safe_text(tracked.origin, limit=FIELD_LIMIT))
         if state.error:
             row("Problem", safe_text(state.error, style("detail--warn"), limit=REASON_LIMIT))
         left = modal_time_left(tracked, now)
@@ -217,7 +218,8 @@ class DetailPane(VerticalScroll):
                 if lines:
                     lines.append("\n")
                 lines.append(short_id(child.id, 14) + "  ")
-                lines.append_text(safe_text(action_name(child) or "–", limit=30))
+                made = origin_tag(child) or child.origin or child.task.action or "–"
+                lines.append_text(safe_text(made, limit=30))
                 lines.append(f"  {status_label(child.task.status)}",
                              style=style(status_component(child.task.status)))
             row("Children", lines)
