@@ -233,3 +233,22 @@ async def test_palette_says_the_keys_the_user_has(tmp_path: Path) -> None:
     assert commands["Poll less often"] == "key: +, ="
     assert commands["Poll more often"] == "key: -"
     assert not [h for h in commands.values() if "question_mark" in h or "slash" in h]
+
+
+async def test_many_tasks_added_at_once_answer_in_one_notification(tmp_path: Path) -> None:
+    from ui_fixtures import row_ids
+
+    env = make_env(tmp_path)
+    ids = [f"task_01K{c * 17}" for c in "ABC"]  # unknown to the API: each expires
+    app = make_app(env, env.session())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        app.screen.query_one("#ids").text = " ".join(ids)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert row_ids(app) == ids
+        await poll(app, pilot)
+        titles = [t[0] for t in toasts(app)]
+        assert titles == ["", "The tasks just added"], toasts(app)  # "tracking 3 new", then one
+        assert toasts(app)[-1][1].startswith("3 expired\n")

@@ -26,10 +26,13 @@ _SAID = (
 
 
 class CatchUp:
-    """The first answers of the tasks that were open at start, gathered into one summary."""
+    """The first answers of a batch of tasks (those open at start, or many added at once),
+    gathered into one summary."""
 
-    def __init__(self, waiting: Iterable[str]) -> None:
+    def __init__(self, waiting: Iterable[str], title: str = "Since the session was last open"
+                 ) -> None:
         self.waiting = set(waiting)
+        self.title = title
         self.news: list[tuple[Status, str, str]] = []  # (new status, task ID, line), in order
         self.said = not self.waiting
 
@@ -72,4 +75,4 @@ class CatchUp:
         lines = [line for _, _, line in self.news]
         shown = lines[:3] + ([f"and {len(lines) - 3} more"] if len(lines) > 3 else [])
         message = " · ".join(parts) + "\n" + "\n".join(shown)
-        return "Since the session was last open", message, bool(counts[Status.FAILURE])
+        return self.title, message, bool(counts[Status.FAILURE])

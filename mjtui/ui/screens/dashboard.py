@@ -101,8 +101,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
         self.show_selected()
         # Tasks open when the session was saved answer in a burst: one summary, not a toast each.
-        self.catch_up = CatchUp(t.id for t in app.session if not t.task.status.is_final)
-        self.set_timer(CATCH_UP_WAIT, self.say_catch_up)
+        self.gather_first_answers([t.id for t in app.session if not t.task.status.is_final])
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -301,9 +300,20 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, QuietBackgroun
         self.health = message.health
         self._status_dirty = True
 
-    def say_catch_up(self) -> None:
-        """One notification for what finished while the session was closed (once); a
+    def gather_first_answers(self, task_ids: list[str],
+                             title: str = "Since the session was last open") -> None:
+        """Say the news in these tasks' first answers once, together (CatchUp); what an
+        earlier batch gathered is said now."""
+        self.say_catch_up()
+        self.catch_up = CatchUp(task_ids, title)
+        catch_up = self.catch_up
+        self.set_timer(CATCH_UP_WAIT, lambda: self.say_catch_up(catch_up))
+
+    def say_catch_up(self, only: CatchUp | None = None) -> None:
+        """One notification for a batch's news (once; `only`: if it is still the batch); a
         single piece of news is said as it would have been alone."""
+        if only is not None and only is not self.catch_up:
+            return  # a timer of a batch already said
         news = list(self.catch_up.news)
         summary = self.catch_up.summary()
         if summary is None:

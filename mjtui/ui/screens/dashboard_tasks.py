@@ -70,6 +70,8 @@ class TaskActions:
         if not ids:
             return
         added = [task_id for task_id in ids if self.track_new(Task(id=task_id), origin="added")]
+        if len(added) > 1:
+            self.gather_first_answers(added, "The tasks just added")
         skipped = len(ids) - len(added)
         message = f"tracking {len(added)} new task{'s' * (len(added) != 1)}"
         if skipped:
