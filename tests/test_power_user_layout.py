@@ -125,9 +125,10 @@ async def test_a_never_fetched_task_says_so(tmp_path) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
 async def test_layout_gives_the_prompt_the_room(tmp_path, size) -> None:
     env = make_env(tmp_path, demo=True)
-    app = make_app(env, demo_session(env))
+    app = make_app(env, demo_session(env), image_protocol="halfcell")
     async with app.run_test(size=size) as pilot:
         await poll(app, pilot)
+        await pilot.pause(0.3)
         grid = table(app)
         name = next(c for c in grid.columns.values() if c.key.value == "name")
         assert name.width >= {80: 24, 120: 50, 200: 110}[size[0]]
@@ -136,7 +137,8 @@ async def test_layout_gives_the_prompt_the_room(tmp_path, size) -> None:
         lines = screen_text(app).splitlines()
         assert "7 tasks" in lines[0] and "1 failed" in lines[0]  # the counts are not cut
         # A few tasks: the table is no taller than its rows, the detail pane gets the rest.
-        assert grid.size.height <= grid.row_count + 2
+        assert grid.size.height == grid.row_count + 1  # the header and the rows, no blank
+        assert not grid.show_horizontal_scrollbar
         if size[0] >= 180:  # wide: more of each ID
             assert len(cell(app, row_ids(app)[0], "id")) > 9
 
