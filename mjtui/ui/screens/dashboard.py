@@ -30,6 +30,7 @@ from mjtui.ui.screens.quiet_background import QuietBackground
 from mjtui.ui.widgets.detail import DetailPane
 from mjtui.ui.widgets.status_line import StatusLine
 from mjtui.ui.widgets.task_table import RowState, TaskTable
+from mjtui.vocabulary import status_label
 
 if TYPE_CHECKING:
     from mjtui.ui.app import HealthChanged, MjtuiApp, TaskChanged
@@ -196,21 +197,38 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
             self.mjtui.key_hold.worker_ended(event.worker)
 
     def on_key(self, event: events.Key) -> None:
-        """In a read-only session a key that would start a job is greyed out in the footer;
-        pressed anyway, it says why instead of doing nothing."""
-        if not self.mjtui.settings.read_only:
-            return
+        """A key that would start a job but is greyed out in the footer (read-only, or the
+        selected task has no such button), pressed anyway, says why instead of nothing."""
         # The chain's copy has the user's [keymap] applied; `self._bindings` has not.
         mine = next((b for node, b in self._binding_chain if node is self), self._bindings)
         for binding in mine.key_to_bindings.get(event.key, ()):
-            name = parse_action(binding.action)[1]
-            if name in JOB_ACTIONS and name != "tile":
-                event.stop()
-                event.prevent_default()
-                self.notify(f"{binding.description} is off: this session is read-only "
-                            "(--read-only), nothing here starts a job", title="Read-only",
-                            severity="warning", timeout=4, markup=False)
+            _, name, params = parse_action(binding.action)
+            if name not in JOB_ACTIONS or name == "tile":
+                continue
+            if self.mjtui.settings.read_only:
+                why = "this session is read-only (--read-only), nothing here starts a job"
+                title = "Read-only"
+            elif self.check_action(name, params) is None:
+                why, title = self._why_off(name), "Not now"
+            else:
                 return
+            event.stop()
+            event.prevent_default()
+            self.notify(f"{binding.description} is off: {why}", title=title, severity="warning",
+                        timeout=4, markup=False)
+            return
+
+    def _why_off(self, action: str) -> str:
+        """Why a follow-up key does not apply to the selected task, in its own words."""
+        tracked = self.selected
+        if tracked is None:
+            return "no task is selected"
+        status = tracked.task.status
+        if action == "modal":
+            return f"the selected task is {status_label(status)}, it does not need input"
+        if status is not Status.SUCCESS:
+            return f"the selected task is {status_label(status)}, its buttons come when it is done"
+        return "the selected task has no such button (x lists the ones it has)"
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste the table got (not the filter box) never runs a binding: a paste holding
