@@ -62,7 +62,7 @@ async def test_read_only_follows_the_keymap(tmp_path: Path) -> None:
         assert toasts(app)[-1][1].startswith("Reroll is off")
 
 
-async def test_keys_are_quiet_when_not_read_only(tmp_path: Path) -> None:
+async def test_keys_work_when_not_read_only_and_a_greyed_one_says_why(tmp_path: Path) -> None:
     env = make_env(tmp_path, demo=True)
     app = make_app(env, demo_session(env))
     async with app.run_test(size=SIZE) as pilot:
@@ -73,6 +73,21 @@ async def test_keys_are_quiet_when_not_read_only(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.dashboard.pending_prefix
         assert not [t for t in toasts(app) if t[0] == "Read-only"]
+        await pilot.press("escape")
+        # A key greyed for the selected task, pressed anyway, says why.
+        select(app, env.job("running (~40%)"))
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.press("u")
+        await settle(pilot)
+        running = "the selected task is RUNNING"
+        said = f"U1-4 is off: {running}, its buttons come when it is done"
+        assert toasts(app)[-1] == ("Not now", said, "warning")
+        await pilot.press("m")
+        await settle(pilot)
+        assert toasts(app)[-1][1] == ("Answer is off: the selected task is RUNNING, it does "
+                                      "not need input")
+        assert not app.dashboard.pending_prefix and app.screen is app.dashboard
 
 
 # -- opening a session: one summary, not a toast per task --------------------------------
@@ -252,23 +267,3 @@ async def test_many_tasks_added_at_once_answer_in_one_notification(tmp_path: Pat
         titles = [t[0] for t in toasts(app)]
         assert titles == ["", "The tasks just added"], toasts(app)  # "tracking 3 new", then one
         assert toasts(app)[-1][1].startswith("3 expired\n")
-
-
-async def test_a_greyed_follow_up_key_says_why(tmp_path: Path) -> None:
-    env = make_env(tmp_path, demo=True)
-    app = make_app(env, demo_session(env))
-    async with app.run_test(size=SIZE) as pilot:
-        await poll(app, pilot)
-        select(app, env.job("running (~40%)"))
-        await settle(pilot)
-        app.clear_notifications()
-        await pilot.press("u")
-        await settle(pilot)
-        running = "the selected task is RUNNING"
-        said = f"U1-4 is off: {running}, its buttons come when it is done"
-        assert toasts(app)[-1] == ("Not now", said, "warning")
-        await pilot.press("m")
-        await settle(pilot)
-        assert toasts(app)[-1][1] == ("Answer is off: the selected task is RUNNING, it does "
-                                      "not need input")
-        assert not app.dashboard.pending_prefix and app.screen is app.dashboard
