@@ -88,6 +88,12 @@ async def test_keys_work_when_not_read_only_and_a_greyed_one_says_why(tmp_path: 
         assert toasts(app)[-1][1] == ("Answer is off: the selected task is RUNNING, it does "
                                       "not need input")
         assert not app.dashboard.pending_prefix and app.screen is app.dashboard
+        select(app, env.job("failed: banned prompt"))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert toasts(app)[-1][1] == ("Reroll is off: the selected task is FAILED, it has no "
+                                      "buttons to press")
 
 
 # -- opening a session: one summary, not a toast per task --------------------------------

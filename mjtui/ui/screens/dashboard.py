@@ -226,8 +226,13 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
         status = tracked.task.status
         if action == "modal":
             return f"the selected task is {status_label(status)}, it does not need input"
+        said = f"the selected task is {status_label(status)}"
+        if status.is_running or status is Status.UNKNOWN:
+            return f"{said}, its buttons come when it is done"
+        if status is Status.MODAL:
+            return f"{said}: answer it first (m)"
         if status is not Status.SUCCESS:
-            return f"the selected task is {status_label(status)}, its buttons come when it is done"
+            return f"{said}, it has no buttons to press"
         return "the selected task has no such button (x lists the ones it has)"
 
     def on_paste(self, event: events.Paste) -> None:
