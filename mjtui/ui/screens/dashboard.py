@@ -171,11 +171,12 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
         )
         # Updating the line lays the whole screen out again. Under load it is marked dirty
         # twice a second with nothing new to say; the line only counts time when not ok.
-        shown = (*args, app.theme)
+        stalled = sum(1 for state in self.row_states.values() if state.stalled)
+        shown = (*args, stalled, app.theme)  # a new stall alone is news for the line too
         if shown == self._status_shown and self.health.state == "ok":
             return
         self._status_shown = shown
-        self.query_one("#status-line", StatusLine).show(*args)
+        self.query_one("#status-line", StatusLine).show(*args, stalled=stalled)
 
     def _refresh_ages(self) -> None:
         self.table.refresh_ages(self.state_of)
