@@ -6,6 +6,7 @@ frames (a headless app draws nothing). Use it with `run_capturing(app, size)`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,10 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Let call_after_refresh start the preview's worker, then wait for it and the repaint."""
     for _ in range(4):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await asyncio.wait_for(pilot.app.workers.wait_for_complete(), 20.0)
+        except TimeoutError:
+            raise AssertionError("the preview's workers were still busy after 20 s") from None
     await pilot.pause(0.05)
 
 

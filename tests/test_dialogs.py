@@ -71,8 +71,13 @@ def assert_inert(app: App[Any], shown: tuple[str, ...] = SHOWN) -> None:
                 assert not style.link and "@click" not in (style.meta or {})
 
 
-async def wait(pilot: Any) -> None:
-    await pilot.app.workers.wait_for_complete()
+async def wait(pilot: Any, timeout: float = 20.0) -> None:
+    """Wait for the app's workers (a dialog's submit, say), failing after `timeout` seconds."""
+    try:
+        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"workers still busy after {timeout}s: "
+                             f"{[w.name for w in pilot.app.workers if not w.is_finished]}") from None
     await pilot.pause()
 
 

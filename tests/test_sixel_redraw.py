@@ -155,6 +155,26 @@ async def test_dashboard_toasts_stay_off_the_preview(tmp_path: Path) -> None:
         assert not [region for region in shown if region.overlaps(preview)]
 
 
+async def test_no_toast_over_the_fullscreen_picture(tmp_path: Path) -> None:
+    from ui_fixtures import SIZE, demo_session, make_app, make_env
+
+    env = make_env(tmp_path, demo=True)
+    app = make_app(env, demo_session(env), image_protocol="halfcell")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.push_screen(FullscreenPreview(app.image_loader, "https://x.test/a.png",
+                                          protocol="halfcell"))
+        await pilot.pause()
+        app.notify("finished while you looked", title="Finished", timeout=30)
+        await pilot.pause(0.3)
+        toasts = list(app.screen.query("Toast"))
+        assert toasts and not [toast for toast in toasts if toast.display]
+        app.pop_screen()
+        await pilot.pause(0.3)
+        assert [toast for toast in app.dashboard.query("Toast") if toast.display], \
+            "the toast comes back on the dashboard"
+
+
 class BesideApp(App[None]):
     """The picture with text to its right and below, on the same lines."""
 
