@@ -181,9 +181,9 @@ def test_no_cli_command_prints_or_stores_the_token(
     assert run("imagine", "a cat --fail")[0] == 0
     for argv in (["status", "bad/id"], ["modal", "bad/id"], ["action", grid, "frobnicate"]):
         assert run(*argv)[0] == 2, argv
-    assert run("status", "task_01KNOSUCHTASK")[0] == 1  # 404
-    assert run("action", "task_01KNOSUCHTASK", "U1")[0] == 1
-    assert run("modal", grid)[0] == 1  # 400: not in MODAL
+    assert run("status", "task_01KNOSUCHTASK000")[0] == 1  # 404
+    assert run("action", "task_01KNOSUCHTASK000", "U1")[0] == 1
+    assert run("modal", grid)[0] == 2  # not in MODAL: refused before any POST
     fake.faults.add(Fault("status", status=500, times=2))
     assert run("status", grid)[0] == 1
     assert run("status", "--json", grid)[0] == 1
@@ -235,8 +235,8 @@ def test_cli_in_a_subprocess_never_prints_the_token(server, isolated_dirs) -> No
     base = {"APIMART_BASE_URL": server.base_url}
     for key, argv, expected in (
         (CANARY, ["info"], 0),
-        (CANARY, ["status", "task_01KNOSUCHTASK"], 1),
-        (WRONG, ["status", "task_01KNOSUCHTASK"], 3),
+        (CANARY, ["status", "task_01KNOSUCHTASK000"], 1),
+        (WRONG, ["status", "task_01KNOSUCHTASK000"], 3),
     ):
         result = subprocess.run(
             [sys.executable, "-m", "mjtui", *argv], env=subprocess_env(APIMART_API_KEY=key, **base),
@@ -276,7 +276,7 @@ def test_a_key_that_cannot_be_sent_is_refused_without_quoting_it(
     path.unlink()
 
     monkeypatch.setenv("APIMART_API_KEY", bad)
-    code, out, err = Transcript(capsys)("status", "task_01KANY")
+    code, out, err = Transcript(capsys)("status", "task_01KANY0000000000")
     assert code == 3 and out == "" and "character" in err
     assert fake.requests == []
 
@@ -287,7 +287,7 @@ async def test_the_client_never_quotes_a_bad_key(server) -> None:
         try:
             client = ApimartClient(bad, server.base_url)
             async with client:
-                await client.get_task("task_01KANY")
+                await client.get_task("task_01KANY0000000000")
         except BaseException as exc:  # noqa: BLE001 - anything it raises is shown somewhere
             for text in error_texts(exc):
                 try:
@@ -303,7 +303,7 @@ def test_a_server_echoing_the_key_does_not_make_mjtui_print_it(capsys, fake) -> 
         "message": f"Incorrect API key provided: {CANARY}", "code": "invalid_api_key"}}))
     fake.faults.add(Fault("status", status=500, times=1,
                           body=f"debug: Authorization: Bearer {CANARY}", content_type="text/plain"))
-    for argv in (["status", "task_01KANY"], ["status", "--json", "task_01KANY"]):
+    for argv in (["status", "task_01KANY0000000000"], ["status", "--json", "task_01KANY0000000000"]):
         capsys.readouterr()
         main(argv)
         printed.append("".join(capsys.readouterr()))
@@ -321,16 +321,16 @@ async def test_client_and_settings_reprs_and_errors_hide_the_token(server, isola
     fake = server.fake
     fake.faults.clear()
     cases: list[tuple[str, str, Fault | None, Any]] = [
-        (CANARY, server.base_url, None, lambda c: c.get_task("task_01KNOSUCHTASK")),
-        (WRONG, server.base_url, None, lambda c: c.get_task("task_01KANY")),
+        (CANARY, server.base_url, None, lambda c: c.get_task("task_01KNOSUCHTASK000")),
+        (WRONG, server.base_url, None, lambda c: c.get_task("task_01KANY0000000000")),
         (WRONG, server.base_url, None, lambda c: c.imagine(ImagineRequest("a cat"))),
-        (CANARY, "http://127.0.0.1:9", None, lambda c: c.get_task("task_01KANY")),
+        (CANARY, "http://127.0.0.1:9", None, lambda c: c.get_task("task_01KANY0000000000")),
         (CANARY, server.base_url, None, lambda c: c.get_task("bad/id")),
         (CANARY, server.base_url, Fault("status", status=500, times=1),
-         lambda c: c.get_task("task_01KANY")),
-        (CANARY, server.base_url, Fault("garbage", times=1), lambda c: c.get_task("task_01KANY")),
+         lambda c: c.get_task("task_01KANY0000000000")),
+        (CANARY, server.base_url, Fault("garbage", times=1), lambda c: c.get_task("task_01KANY0000000000")),
         (CANARY, server.base_url, Fault("slow", seconds=0.4, times=1),
-         lambda c: c.get_task("task_01KANY")),
+         lambda c: c.get_task("task_01KANY0000000000")),
         (CANARY, server.base_url, Fault("slow", seconds=0.4, times=1),
          lambda c: c.imagine(ImagineRequest("a slow cat"))),
     ]
@@ -446,7 +446,7 @@ async def test_dashboard_screenshots_never_show_the_token(tmp_path: Path, isolat
     failing = env.create("a cat --fail", queue_s=0, run_s=0)
     running = env.create("a slow fox")
     foreign = env.fake.create_job("sk-someone-else", "IMAGINE", "theirs").id
-    app = make_app(env, track(env, done, failing, running, foreign, "task_01KNOSUCHTASK"))
+    app = make_app(env, track(env, done, failing, running, foreign, "task_01KNOSUCHTASK000"))
     shots: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await poll(app, pilot)
@@ -506,7 +506,7 @@ def test_a_config_file_with_the_key_readable_by_others_is_refused(
     assert caught.value.path == path
     for text in error_texts(caught.value):
         assert_clean(text, "the ConfigError")
-    for argv in (["status"], ["status", "task_01KANY"], ["imagine", "a cat"], ["info"]):
+    for argv in (["status"], ["status", "task_01KANY0000000000"], ["imagine", "a cat"], ["info"]):
         code, out, err = Transcript(capsys)(*argv)
         assert code == 3 and out == "" and str(path) in err and "chmod 600" in err, argv
     assert fake.requests == []  # refused before anything was sent
@@ -526,8 +526,8 @@ def test_an_owner_only_config_file_is_accepted(
     assert settings.token == CANARY and settings.token_source == f"config file {path}"
     code, out, _ = Transcript(capsys)("info")
     assert code == 0 and f"set (from config file {path})" in out
-    code, out, _ = Transcript(capsys)("status", "task_01KNOSUCHTASK")
-    assert code == 1 and out.startswith("task_01KNOSUCHTASK")
+    code, out, _ = Transcript(capsys)("status", "task_01KNOSUCHTASK000")
+    assert code == 1 and out.startswith("task_01KNOSUCHTASK000")
     assert [r.status for r in fake.requests] == [404]  # the file's key was sent and accepted
 
 
@@ -638,12 +638,12 @@ def test_a_corrupt_session_is_kept_and_reported(raw, line, capsys, fake, isolate
     message = str(caught.value)
     assert str(path) in message and f"line {line}" in message
     run = Transcript(capsys)
-    for argv in (["status"], ["status", "--json", "task_01KANY"], ["imagine", "a cat"],
-                 ["watch", "task_01KANY"]):
+    for argv in (["status"], ["status", "--json", "task_01KANY0000000000"], ["imagine", "a cat"],
+                 ["watch", "task_01KANY0000000000"]):
         code, out, err = run(*argv)
         assert code == 3 and out == "" and message in err, (argv, err)
     assert fake.requests == []  # nothing billed that could not be recorded
-    code = run_dashboard(parse_args(["task_01KANY"]))
+    code = run_dashboard(parse_args(["task_01KANY0000000000"]))
     err = capsys.readouterr().err
     assert code == 3 and message in err and "left untouched" in err
     assert path.read_bytes() == raw
