@@ -7,11 +7,7 @@ import subprocess
 import sys
 
 import pytest
-
-from mjtui.api.models import Status, Task
-from mjtui.session import TrackedTask
-from mjtui.vocabulary import STATUS_LABELS, action_name, display_name, origin_tag, status_label
-from tests.ui_fixtures import (
+from ui_fixtures import (
     cell,
     demo_session,
     detail_text,
@@ -25,6 +21,10 @@ from tests.ui_fixtures import (
     table,
     track,
 )
+
+from mjtui.api.models import Status, Task
+from mjtui.session import TrackedTask
+from mjtui.vocabulary import STATUS_LABELS, action_name, display_name, origin_tag, status_label
 
 PROMPT = "a red fox in snow"
 
