@@ -26,6 +26,7 @@ IMAGE_MODES = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 POLL_MIN, POLL_MAX = 1.0, 300.0
 STALL_MIN, STALL_MAX = 30.0, 86400.0  # a running job with no progress this long is stalled
 CONCURRENCY_MAX = 64
+PREVIEW_WIDTH_MIN, PREVIEW_WIDTH_MAX = 8, 290  # TGP placeholders address up to 297 columns
 
 
 class ConfigError(Exception):
@@ -54,6 +55,9 @@ class Settings:
     read_only: bool = False
     max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
     stall_after: float = 180.0  # seconds a running job's progress may stand still
+    # The dashboard preview's widest picture, in columns (0: fill the pane). A picture's
+    # bytes grow with its area, and over SSH they are most of what a cursor move costs.
+    preview_width: int = 40
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     demo: bool = False
     token_source: str = ""  # "env APIMART_API_KEY", "config file <path>", ... (diagnostics)
@@ -85,6 +89,7 @@ _FILE_KEYS: dict[str, tuple[str, tuple[type, ...], str]] = {
     "read_only": ("read_only", (bool,), "true or false"),
     "max_concurrency": ("max_concurrency", (int,), "an integer"),
     "stall_after": ("stall_after", (int, float), "a number of seconds"),
+    "preview_width": ("preview_width", (int,), "a number of columns"),
     "keymap": ("keymap", (dict,), "a table"),
 }
 _FIELD_TYPES = {name: (kinds, what) for name, kinds, what in _FILE_KEYS.values()}
@@ -97,6 +102,7 @@ _ENV_KEYS = {
     "MJTUI_IMAGES": "images",
     "MJTUI_NOTIFY": "notify",
     "MJTUI_STALL_AFTER": "stall_after",
+    "MJTUI_PREVIEW_WIDTH": "preview_width",
 }
 
 
@@ -128,6 +134,11 @@ def load_settings(
                 values[name] = float(text)
             except ValueError:
                 raise ConfigError(f"{var} must be a number of seconds, not {text[:40]!r}") from None
+        elif name == "preview_width":
+            try:
+                values[name] = int(text)
+            except ValueError:
+                raise ConfigError(f"{var} must be a number of columns, not {text[:40]!r}") from None
         else:
             values[name] = text
         sources[name] = f"env {var}"
@@ -190,6 +201,10 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
                 "notify",
                 f"notify must be one of {', '.join(NOTIFY_MODES)}, not {values['notify'][:40]!r}",
             )
+    width = values.get("preview_width", 0)
+    if width and not PREVIEW_WIDTH_MIN <= width <= PREVIEW_WIDTH_MAX:
+        raise fail("preview_width", f"preview_width must be 0 (fill the pane) or "
+                   f"{PREVIEW_WIDTH_MIN}-{PREVIEW_WIDTH_MAX} columns, not {width}")
     if values.get("image_cache_mb", 0) < 0:
         raise fail("image_cache_mb", "image_cache_mb must be 0 or more")
     if "max_concurrency" in values:

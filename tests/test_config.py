@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,19 @@ def test_require_token() -> None:
     )
     assert load_settings({"demo": True}, env={}).require_token() == ""
     assert load_settings({}, env={"APIMART_API_KEY": TOKEN}).require_token() == TOKEN
+
+
+def test_preview_width_from_file_and_env(dirs: Path) -> None:
+    assert load_settings({}, env={}).preview_width == 40
+    write_config(dirs, "preview_width = 0\n")
+    assert load_settings({}, env={}).preview_width == 0  # fill the pane
+    assert load_settings({}, env={"MJTUI_PREVIEW_WIDTH": "60"}).preview_width == 60
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"MJTUI_PREVIEW_WIDTH": "wide"}, "MJTUI_PREVIEW_WIDTH must be a number of columns"),
+    ({"MJTUI_PREVIEW_WIDTH": "4"}, "preview_width must be 0 (fill the pane) or 8-290"),
+])
+def test_a_bad_preview_width_is_refused(dirs: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings({}, env=env)

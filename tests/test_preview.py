@@ -19,10 +19,23 @@ from terminal_capture import PreviewApp, run_capturing, settle
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from mjtui.image_scale import ANSI16, dither_ansi16
+from mjtui.image_scale import ANSI16, coarse_colours, dither_ansi16
 from mjtui.images import ImageLoader
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
+
+
+def as_shown(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    """A colour as a half-cell preview shows it (coarsened, see `coarse_colours`)."""
+    return coarse_colours(Image.new("RGB", (1, 1), colour)).getpixel((0, 0))
+
+
+def test_coarse_colours_round_to_the_nearest_of_32_levels() -> None:
+    image = Image.new("RGB", (3, 1))
+    image.putdata([(0, 3, 4), (250, 255, 131), (12, 100, 200)])
+    assert list(coarse_colours(image).getdata()) == [(0, 0, 8), (248, 248, 128),
+                                                     (16, 104, 200)]
+
 
 # Choosing and detecting the protocol: tests/test_terminal_probe.py.
 
@@ -94,7 +107,7 @@ async def test_tiles_cropped_from_the_grid_have_labels(cdn_loader: tuple[ImageLo
         images = ready_images(app)
         assert len(images) == 4
         centres = [im.image.getpixel((im.image.width // 2, im.image.height // 2)) for im in images]
-        assert centres == list(TILE_COLOURS)
+        assert centres == [as_shown(colour) for colour in TILE_COLOURS]
         labels = [label.content for label in app.query(".tile-label").results()]
         assert [str(label) for label in labels] == ["1", "2", "3", "4"]
         text = screen_text(app)
@@ -110,7 +123,7 @@ async def test_tiles_prefer_four_urls(cdn_loader: tuple[ImageLoader, Any]) -> No
         app.query_one(ImagePreview).show_images("task-u", urls, "tiles")
         await settle(pilot)
         images = ready_images(app)
-        assert [im.image.getpixel((1, 1)) for im in images] == list(TILE_COLOURS)
+        assert [im.image.getpixel((1, 1)) for im in images] == [as_shown(c) for c in TILE_COLOURS]
         assert sorted(cdn.hits) == [f"/tile{n}.png" for n in range(1, 5)]
 
 
@@ -198,7 +211,7 @@ async def test_fullscreen_tile_and_escape(cdn_loader: tuple[ImageLoader, Any]) -
         await settle(pilot)
         assert isinstance(app.screen, FullscreenPreview)
         (image,) = [s.image_widget for s in app.screen.query(PreviewSlot) if s.has_class("-ready")]
-        assert image.image.getpixel((5, 5)) == TILE_COLOURS[2]
+        assert image.image.getpixel((5, 5)) == as_shown(TILE_COLOURS[2])
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, FullscreenPreview)

@@ -1,4 +1,5 @@
-"""Textual's Linux driver with terminal replies taken out of the input before the parser.
+"""Textual's Linux driver with terminal replies taken out of the input before the parser,
+and its output's SGR codes shortened (`SgrCompactor`: the same screen in fewer bytes).
 
 `LinuxDriver.run_input_thread` reads the tty and feeds Textual's parser; this is the same
 loop with `ReplyFilter` in between (a late answer to the start-up probe is never a key), and
@@ -17,15 +18,24 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from mjtui.ui.sgr_compact import SgrCompactor
 from mjtui.ui.terminal_replies import ReplyFilter
 
 
 class ReplyFilteringDriver(LinuxDriver):
-    """A LinuxDriver whose input never carries terminal replies."""
+    """A LinuxDriver whose input never carries terminal replies and whose output states
+    style changes as differences."""
 
     typed_during_probe: ClassVar[bytes] = b""  # set by the launcher; consumed once
     answers_due: ClassVar[bool] = False  # the probe stopped waiting before the DA1 answer
     reply_filter: ClassVar[ReplyFilter] = ReplyFilter()  # shared so Diagnostics can count
+    _compactor: SgrCompactor | None = None
+
+    def write(self, data: str) -> None:
+        # Every write goes out through here (frames, images, clipboard, notifications).
+        if self._compactor is None:
+            self._compactor = SgrCompactor()
+        super().write(self._compactor.compact(data))
 
     def run_input_thread(self) -> None:
         """Wait for input, take out terminal replies, and dispatch events."""

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from mjtui.api.addresses import find_task_ids
@@ -28,6 +28,7 @@ from mjtui.ui.screens.dashboard_news import TaskNews
 from mjtui.ui.screens.dashboard_tasks import TaskActions
 from mjtui.ui.screens.quiet_background import QuietBackground
 from mjtui.ui.widgets.detail import DetailPane
+from mjtui.ui.widgets.quiet_footer import QuietFooter
 from mjtui.ui.widgets.status_line import StatusLine
 from mjtui.ui.widgets.task_table import RowState, TaskTable
 from mjtui.vocabulary import status_label
@@ -80,7 +81,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
             with Horizontal(id="bottom"):
                 yield DetailPane(id="detail", clock=app.clock)
                 yield from self.compose_preview()
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         app = self.mjtui

@@ -55,7 +55,7 @@ class ImageActions:
         from mjtui.ui.widgets.image_preview import ImagePreview
 
         yield ImagePreview(protocol=self.mjtui.image_protocol, loader=self.mjtui.image_loader,
-                           id="preview")
+                           max_width=self.mjtui.settings.preview_width, id="preview")
 
     def show_preview(self: DashboardScreen, tracked: TrackedTask | None) -> None:
         from mjtui.ui.widgets.image_preview import ImagePreview

@@ -19,7 +19,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from mjtui.image_scale import crop_tile, dither_ansi16, pane_pixels, scale_for_cells
+from mjtui.image_scale import (
+    coarse_colours,
+    crop_tile,
+    dither_ansi16,
+    pane_pixels,
+    scale_for_cells,
+)
 from mjtui.images import ImageError, ImageLoader
 from mjtui.text import printable
 from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts
@@ -54,16 +60,19 @@ class ImagePreview(Widget):
         loader: ImageLoader | None = None,
         *,
         protocol: str | None = None,
+        max_width: int = 0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """`max_width`: the widest picture in columns (0: as wide as the pane allows)."""
         super().__init__(name=name, id=id, classes=classes)
         facts = current_facts()
         self.protocol = protocol or (facts.protocol.name if facts else "halfcell")
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"unknown image protocol {self.protocol!r}")
         self._loader = loader
+        self._max_width = min(max_width or _MAX_CELLS, _MAX_CELLS)
         self._request: _Request | None = None
         self._cleared_with: str | None = None  # the message clear() left, until new images
         self._resize_timer: Timer | None = None
@@ -161,12 +170,16 @@ class ImagePreview(Widget):
             # After the next refresh the slots have their real size (a mode switch resizes them).
             self.call_after_refresh(self._load, request, pending)
 
+    def _box(self, slot: PreviewSlot) -> tuple[int, int]:
+        """The cells a picture in `slot` may fill."""
+        size = slot.content_size
+        return min(size.width, self._max_width), min(size.height, _MAX_CELLS)
+
     def _key(self, slot: PreviewSlot, source: tuple[str, int]) -> tuple[str, int, int, int] | None:
-        box = slot.content_size
-        if box.width <= 0 or box.height <= 0:
+        box = self._box(slot)
+        if box[0] <= 0 or box[1] <= 0:
             return None
-        cells = (min(box.width, _MAX_CELLS), min(box.height, _MAX_CELLS))
-        return (source[0], source[1], *pane_pixels(*cells, self._geometry[1]))
+        return (source[0], source[1], *pane_pixels(*box, self._geometry[1]))
 
     def _show_cached(self, slot: PreviewSlot, source: tuple[str, int]) -> bool:
         key = self._key(slot, source)
@@ -176,13 +189,18 @@ class ImagePreview(Widget):
             slot.show_image(scaled, (scaled.width // resolution[0], scaled.height // resolution[1]))
         return scaled is not None
 
-    def _sixteen_colours(self) -> bool:
-        """Half-cell colours on a 16-colour terminal (TERM=xterm): dither, or they posterise.
-
-        Not without a terminal (headless: tests, SVG snapshots), whatever TERM says."""
+    def _cell_colours(self) -> str:
+        """How to colour a picture drawn with cells: "ansi16" on a 16-colour terminal
+        (TERM=xterm: dithered, or it posterises; never headless, as in tests and SVG
+        snapshots, whatever TERM says), "coarse" for other half-cell and unicode pictures
+        (fewer bytes), "" for the image protocols."""
+        if self.protocol not in ("halfcell", "unicode"):
+            return ""
         app = self.app
-        return (self.protocol == "halfcell" and not app.is_headless
-                and app.console.color_system in ("standard", "windows"))
+        if (self.protocol == "halfcell" and not app.is_headless
+                and app.console.color_system in ("standard", "windows")):
+            return "ansi16"
+        return "coarse"
 
     @work(exclusive=True, group="preview")
     async def _load(
@@ -202,11 +220,11 @@ class ImagePreview(Widget):
         if loader is None or key is None:
             return
         cell, resolution = self._geometry
-        box = (min(slot.content_size.width, _MAX_CELLS), min(slot.content_size.height, _MAX_CELLS))
+        box = self._box(slot)
         try:
             original = await loader.load(source[0])
             scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution,
-                                             self._sixteen_colours())
+                                             self._cell_colours())
         except ImageError as exc:
             if self._request is request:
                 slot.show_message(f"image unavailable: {exc}")
@@ -227,13 +245,15 @@ def _prepare(
     box: tuple[int, int],
     cell: tuple[int, int],
     resolution: tuple[int, int],
-    ansi16: bool = False,
+    colours: str = "",
 ) -> Image.Image:
-    """Crop (tile 1-4) and scale for a box of cells, dithered for a 16-colour terminal if
-    asked; runs in a thread."""
+    """Crop (tile 1-4) and scale for a box of cells, then dithered for a 16-colour terminal
+    ("ansi16") or coarsened for a picture of cells ("coarse"); runs in a thread."""
     source = crop_tile(original, tile) if tile else original
     scaled = scale_for_cells(source, box, cell, resolution)
-    return dither_ansi16(scaled) if ansi16 else scaled
+    if colours == "ansi16":
+        return dither_ansi16(scaled)
+    return coarse_colours(scaled) if colours == "coarse" else scaled
 
 
 class FullscreenPreview(ModalScreen[None]):

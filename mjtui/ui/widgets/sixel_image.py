@@ -41,7 +41,7 @@ from textual_image.widget.sixel import _ImageSixelImpl  # isort: skip
 _NULL = Style()
 # textual-image's "maxcoverage" palette: 20-29% fewer bytes per picture (25% on a photo
 # here), ~2-3x the encoding time; it allocates too many colours below 64x64 pixels.
-COMPACT = SixelOptions(quantize="maxcoverage")
+COMPACT = SixelOptions(quantize="maxcoverage", colors=128)
 COMPACT_FROM = 64
 _NO_MOVE = ((ControlType.CURSOR_FORWARD, 0),)  # marks a segment as control: zero cells wide
 
