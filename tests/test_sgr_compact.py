@@ -142,10 +142,10 @@ def test_the_same_style_again_costs_nothing() -> None:
     assert out == "\x1b[1;1H\x1b[0;31mabcd\x1b[0m"
 
 
-def test_an_attribute_turned_off_resets() -> None:
+def test_an_attribute_turned_off_is_turned_off_alone() -> None:
     compactor = SgrCompactor()
-    compactor.compact("\x1b[1mA")
-    assert compactor.compact("\x1b[0m\x1b[31mB\x1b[0m") == "\x1b[0;31mB\x1b[0m"
+    compactor.compact("\x1b[1;2;31mA")
+    assert compactor.compact("\x1b[0m\x1b[2;31mB\x1b[0m") == "\x1b[22;2mB\x1b[0m"
 
 
 def test_a_cut_sequence_passes_through_untouched() -> None:

@@ -34,6 +34,10 @@ _TOKEN = re.compile(
 )
 # Attributes Textual turns on (it never sends the "off" codes: it resets instead).
 _ATTRIBUTES = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 21, 51, 52, 53})
+# The code that turns each attribute off (ECMA-48); 22 ends both bold and faint, 24 both
+# underlines, 25 both blinks, 54 both frames.
+_OFF = {1: 22, 2: 22, 3: 23, 4: 24, 21: 24, 5: 25, 6: 25, 7: 27, 8: 28, 9: 29,
+        51: 54, 52: 54, 53: 55}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +102,16 @@ def _transition(have: _Style | None, want: _Style) -> str:
     """The shortest SGR sequence we use to go from `have` (None: unknown) to `want`."""
     if have == want:
         return ""
-    if have is None or have.attributes - want.attributes:
+    if have is None or _OPAQUE in have.attributes:
         codes = _full(want)
         return f"\x1b[0;{codes}m" if codes else "\x1b[0m"
     if want == _DEFAULT:
         return "\x1b[0m"
-    codes = [str(code) for code in sorted(want.attributes - have.attributes)]
+    off = sorted({_OFF[code] for code in have.attributes - want.attributes})
+    # An off code may end a second attribute that is still wanted (22: bold and faint).
+    ended = {code for code in have.attributes if _OFF[code] in off}
+    codes = [str(code) for code in off]
+    codes += [str(code) for code in sorted(want.attributes - (have.attributes - ended))]
     if want.foreground != have.foreground:
         codes.append(want.foreground or "39")
     if want.background != have.background:
