@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mjtui.api.models import Button
+from mjtui.errors import UnknownButton
 
 ENDPOINT_PREFIX = "/v1/midjourney/generations"
 
@@ -241,10 +242,6 @@ def describe(button: Button) -> ButtonSpec:
 
 def describe_all(buttons: tuple[Button, ...] | list[Button]) -> list[ButtonSpec]:
     return [describe(b) for b in buttons]
-
-
-class UnknownButton(ValueError):
-    """A name that is neither a known action nor a customId, or one the task does not offer."""
 
 
 def parse_name(name: str) -> tuple[ButtonKind, int | None]:

@@ -4,7 +4,7 @@ Common options work before or after the subcommand (`mjtui --demo status` and
 `mjtui status --demo`). Headless paths never import Textual, so they run without a TTY.
 
 Exit codes: 0 success, 1 a task failed or a query errored, 2 usage, 3 auth or config,
-70 the dashboard crashed (EXIT_CRASH).
+70 the dashboard crashed (`mjtui.errors` holds them all).
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from collections.abc import Sequence
 
 from mjtui import __version__
 from mjtui.notify import MODES as NOTIFY_MODES
-
-EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
-EXIT_CRASH = 70  # EX_SOFTWARE: the dashboard hit a bug (trace written, session saved)
 
 EPILOG = """\
 exit codes: 0 success, 1 a task failed or a query errored, 2 usage error,

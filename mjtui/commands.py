@@ -21,13 +21,23 @@ from mjtui.api.addresses import check_task_id
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import ApimartError, NotFound, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
-from mjtui.cli import EXIT_CONFIG, EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE
-from mjtui.config import ConfigError
+from mjtui.errors import (
+    EXIT_CONFIG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TASK_FAILED,
+    EXIT_USAGE,
+    ConfigError,
+    JobRefused,
+    SessionError,
+    UnknownButton,
+    exit_code_of,
+)
 from mjtui.imagine_fields import check_request
-from mjtui.jobs import JobRefused, Jobs
+from mjtui.jobs import Jobs
 from mjtui.notify import NEWS, BatchedNotifier, JobEvent, choose_notifier, tmux_passthrough
 from mjtui.runtime import Backend, make_backend, open_session, settings_from_args
-from mjtui.session import Session, SessionError, TrackedTask, modal_time_left, save_session
+from mjtui.session import Session, TrackedTask, modal_time_left, save_session
 from mjtui.text import printable
 from mjtui.tracker import TaskUpdate, Tracker
 from mjtui.vocabulary import STATUS_WIDTH, action_name, status_label
@@ -70,7 +80,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         return asyncio.run(context.run(handler))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 class Context:
@@ -365,22 +375,18 @@ async def _submitted(ctx: Context, result: SubmitResult, parent: str, origin: st
     return EXIT_OK
 
 
-# Refusals that are the caller's to fix (exit 2); the rest say the task is not ready (1).
-_USAGE_REFUSALS = {"read_only", "used", "not_modal"}
-
-
 async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResult]]) -> SubmitResult | int:
     try:
         return await submit()
     except JobRefused as exc:  # a billing guard: nothing was posted
         hint = "; pass --again to press it again" if exc.reason == "used" else ""
         ctx.error(f"{exc.message}{hint}")
-        return EXIT_USAGE if exc.reason in _USAGE_REFUSALS else EXIT_TASK_FAILED
+        return exc.exit_code
     except Unauthorized:
         raise
     except ApimartError as exc:
         ctx.error(str(exc))
-        return EXIT_USAGE if exc.kind == "invalid_id" else EXIT_TASK_FAILED
+        return exit_code_of(exc)
 
 
 _FLAGS = {"size": "--ar", "negative_prompt": "--no"}
@@ -409,7 +415,7 @@ async def _action(ctx: Context) -> int:
     task_id, name = ctx.args.id, ctx.args.button  # the ID was checked in run_command
     try:
         actions.parse_name(name)
-    except actions.UnknownButton:
+    except UnknownButton:
         if "::" not in name:
             ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
             return EXIT_USAGE
@@ -422,7 +428,7 @@ async def _action(ctx: Context) -> int:
         return EXIT_TASK_FAILED
     try:
         submission = actions.resolve(task_id, name, parent.buttons)
-    except actions.UnknownButton as exc:
+    except UnknownButton as exc:
         ctx.error(str(exc))
         return EXIT_USAGE
     result = await _submit_safely(

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mjtui import atomic_files
 from mjtui.api.models import Status, Task
+from mjtui.errors import SessionError
 from mjtui.paths import sessions_dir
 
 if TYPE_CHECKING:
@@ -27,23 +29,6 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
-
-
-class SessionError(Exception):
-    """A session file we cannot read or must not overwrite; the message names the file."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: Path | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.path = path
-        self.line = line
-        self.column = column
 
 
 MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
@@ -247,7 +232,6 @@ def resolve_session_path(name_or_path: str | None) -> Path:
 def load_session(path: Path | str) -> Session:
     """Read a session file. A missing file gives an empty session (written only once
     something changes); a file we cannot read raises SessionError and is left alone."""
-    from mjtui import atomic_files  # both import this module's types
     from mjtui import session_file as sf
 
     session = Session(Path(path))
@@ -256,6 +240,9 @@ def load_session(path: Path | str) -> Session:
             raw = atomic_files.read_file(session.path)
         except FileNotFoundError:
             return session
+        except OSError as exc:
+            raise SessionError(f"cannot read session file {session.path}: "
+                               f"{exc.strerror or exc}", path=session.path) from exc
         doc = sf.decode(raw, session.path)
         session.view = doc.view
         session.tasks.update((t.id, t) for t in doc.tasks)
@@ -275,6 +262,9 @@ def save_session(session: Session) -> bool:
         target = Path(os.path.realpath(session.path))  # keep a symlinked session a symlink
         try:
             written, ids, revision = _write(session, target)
+        except atomic_files.LockTimeout as exc:
+            raise SessionError(f"{target} is being saved by another process; gave up after "
+                               f"{exc.timeout:g} s", path=target) from None
         except OSError as exc:
             raise SessionError(
                 f"cannot save session file {target}: {exc.strerror or exc}", path=target
@@ -287,7 +277,6 @@ def save_session(session: Session) -> bool:
 def _write(session: Session, target: Path) -> tuple[bytes, set[str], int]:
     """Under the file lock: merge what is on disk now, keep a backup if entries would be
     lost, write. Returns the digest written, and the task IDs and revision it holds."""
-    from mjtui import atomic_files
     from mjtui import session_file as sf
 
     atomic_files.make_dirs(target.parent)
