@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from mjtui.actions import Submission
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import OutcomeUnknown
-from mjtui.api.models import Status, SubmitResult
+from mjtui.api.models import Status, Submission, SubmitResult
 from mjtui.errors import JobRefused
 from mjtui.session import Session, TrackedTask
 

@@ -3,8 +3,8 @@
 Originals are fetched once through the shared `ApimartClient` (no token, http(s) only, size
 capped), validated by decoding, then kept on disk keyed by URL hash. The preview never pushes
 a 2048x2048 original through an encoder on every redraw: each image is scaled once to the
-pane's pixel size in a thread (`mjtui.image_scale`) and the result is kept in a bounded
-in-memory LRU. Saving originals to a folder lives in `mjtui.image_save`.
+pane's pixel size in a thread (`mjtui.images.scale`) and the result is kept in a bounded
+in-memory LRU. Saving originals to a folder lives in `mjtui.images.save`.
 """
 
 from __future__ import annotations

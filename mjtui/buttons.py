@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mjtui.api.models import Button
+from mjtui.api.models import Button, Submission
 from mjtui.errors import UnknownButton
-
-ENDPOINT_PREFIX = "/v1/midjourney/generations"
 
 
 class ButtonKind(enum.Enum):
@@ -162,18 +160,6 @@ _FALLBACK_FIELDS: dict[ButtonKind, dict[str, Any]] = {
 
 _INDEX = re.compile(r"::(\d)::")
 _U_OR_V = re.compile(r"^([UV])([1-4])$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """One POST that presses a button: the path and the JSON body."""
-
-    endpoint: str
-    body: dict[str, Any]
-
-    @property
-    def path(self) -> str:
-        return f"{ENDPOINT_PREFIX}/{self.endpoint}"
 
 
 @dataclass(frozen=True, slots=True)
