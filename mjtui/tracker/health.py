@@ -21,6 +21,7 @@ from mjtui.api.errors import (
     Unauthorized,
 )
 from mjtui.tracker.pacing import Pacing, RateGate, backoff_delay
+from mjtui.tracker.updates import outcome_of
 
 logger = logging.getLogger(__name__)
 
@@ -176,15 +177,9 @@ class IdleHealthCheck:
 
     async def _run(self) -> None:
         api, pacing, answered = self._api, self._pacing, False
-        error: ApimartError | None = None
         try:
-            try:
-                await self._check()
-            except ApimartError as exc:
-                error = exc
-            except Exception as exc:  # a bug in the source must not stop polling
-                logger.debug("health check raised", exc_info=True)
-                error = BadResponse(f"unexpected error: {exc!r}")
+            outcome = await outcome_of(self._check, "health check")
+            error = outcome if isinstance(outcome, ApimartError) else None
             answered = True
             now = self._clock()
             if self._stopping():

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 
 from mjtui.api.errors import (
     ApimartError,
-    BadResponse,
     Forbidden,
     InsecureBaseUrl,
     InvalidTaskId,
@@ -34,7 +33,7 @@ from mjtui.api.models import Status, Task
 from mjtui.tracker.health import HEALTH_CHECK_EVERY, ApiHealth, Health, IdleHealthCheck
 from mjtui.tracker.pacing import Pacing, jittered
 from mjtui.tracker.schedule import PollQueue
-from mjtui.tracker.updates import TaskEntry, TaskSource, TaskUpdate
+from mjtui.tracker.updates import TaskEntry, TaskSource, TaskUpdate, outcome_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,6 @@ class Tracker:
         self._entries: dict[str, TaskEntry] = {}
         self._active: set[str] = set()  # ids still to be polled
         self._queue = PollQueue(self._entries)
-        self._forced: dict[str, None] = {}  # refresh() requests, in order
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._api = ApiHealth(clock, on_health)
         self._stopping = False
@@ -108,7 +106,7 @@ class Tracker:
         if entry is not None:
             entry.seq = -1
             self._active.discard(task_id)
-            self._forced.pop(task_id, None)
+            self._queue.forced.pop(task_id, None)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -170,7 +168,7 @@ class Tracker:
         ids = self._entries if task_ids is None else task_ids
         for task_id in ids:
             if task_id in self._entries:
-                self._forced[task_id] = None
+                self._queue.force(task_id)
         self._api.clear_auth()
         self._wake.set()
 
@@ -293,20 +291,19 @@ class Tracker:
             return None
         if api.gate.blocked(now):
             return api.gate.retry_at
-        forced, entries = self._forced, self._entries
+        queue, forced = self._queue, self._queue.forced
         while forced and len(self._inflight) < self._max:
-            task_id = next(iter(forced))
-            del forced[task_id]
-            if task_id in entries and task_id not in self._inflight:
-                self._start(entries[task_id], now)
+            entry = queue.pop_forced()
+            if entry is not None and entry.task_id not in self._inflight:
+                self._start(entry, now)
         if api.paused:
             return now if forced else None
         while len(self._inflight) < self._max:
-            entry = self._queue.pop_due(now, self._inflight)
+            entry = queue.pop_due(now, self._inflight)
             if entry is None:
                 break
             self._start(entry, now)
-        next_due = self._queue.next_due()
+        next_due = queue.next_due()
         if forced:
             return now
         check_at = self._health_check(now)
@@ -328,7 +325,7 @@ class Tracker:
         """Start the idle health check if it is due; return when it will be (None: not
         scheduled: a source without one, tasks to poll, or a check on its way)."""
         check = self._check
-        if check is None or self._active or self._forced or check.running is not None:
+        if check is None or self._active or self._queue.forced or check.running is not None:
             return None
         if now < check.at:
             return check.at
@@ -340,13 +337,8 @@ class Tracker:
     async def _poll(self, entry: TaskEntry) -> None:
         task_id, answered = entry.task_id, False
         try:
-            try:
-                outcome: Task | ApimartError = await self._source.get_task(task_id)
-            except ApimartError as exc:
-                outcome = exc
-            except Exception as exc:  # a bug in the source must not stop polling
-                logger.debug("get_task(%s) raised", task_id, exc_info=True)
-                outcome = BadResponse(f"unexpected error: {exc!r}")
+            outcome = await outcome_of(lambda: self._source.get_task(task_id),
+                                       f"get_task({task_id})")
             answered = True
             if self._check is not None:
                 self._check.postpone(self._clock())  # the API was just asked

@@ -1,5 +1,6 @@
-"""When each tracked task is next due: a heap of (due, seq, task_id) with lazy deletion, so
-scheduling costs O(log n) however many tasks are tracked. Knows nothing of the API."""
+"""Which tracked task is polled next: `refresh()` requests first, in order, then the task
+due soonest, from a heap of (due, seq, task_id) with lazy deletion, so scheduling costs
+O(log n) however many tasks are tracked. Knows nothing of the API."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ class PollQueue:
         self._entries = entries  # the tracker's own dict: entries come and go there
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
+        self.forced: dict[str, None] = {}  # refresh() requests, in order
+
+    def force(self, task_id: str) -> None:
+        """Poll this task before any due one, ignoring its due time."""
+        self.forced[task_id] = None
+
+    def pop_forced(self) -> TaskEntry | None:
+        """Take the oldest refresh request off the queue (None if its task is gone)."""
+        task_id = next(iter(self.forced))
+        del self.forced[task_id]
+        return self._entries.get(task_id)
 
     def push(self, entry: TaskEntry, due: float) -> None:
         """(Re)schedule `entry` at `due`; an older item of it becomes dead."""

@@ -1,14 +1,32 @@
 """What the tracker knows of each task (`TaskEntry`) and what it reports when that changes
-(`TaskUpdate`); `TaskSource` is what it polls. Plain data, no I/O.
+(`TaskUpdate`); `TaskSource` is what it polls, and `outcome_of` turns one request into its
+answer or its error.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from mjtui.api.errors import ApimartError
+from mjtui.api.errors import ApimartError, BadResponse
 from mjtui.api.models import Status, Task
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def outcome_of(request: Callable[[], Awaitable[T]], what: str) -> T | ApimartError:
+    """The request's answer, or its error. A bug in the source (any other exception) comes
+    back as BadResponse: it must not stop polling. Cancellation still propagates."""
+    try:
+        return await request()
+    except ApimartError as exc:
+        return exc
+    except Exception as exc:
+        logger.debug("%s raised", what, exc_info=True)
+        return BadResponse(f"unexpected error: {exc!r}")
 
 
 class TaskSource(Protocol):
