@@ -34,8 +34,8 @@ from rich.console import Console
 from textual_image._terminal import CellSize, get_cell_size  # importing _terminal never probes
 
 from mjtui.api.client import ApimartClient
-from mjtui.image_scale import scale_for_cells
-from mjtui.images import DiskCache, ImageLoader, decode_image
+from mjtui.images.cache import DiskCache, ImageLoader, decode_image
+from mjtui.images.scale import scale_for_cells
 from mjtui.ui import preview
 
 get_cell_size._result = CellSize(10, 20)  # type: ignore[attr-defined]

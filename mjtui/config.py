@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mjtui.api.addresses import is_loopback_host
+from mjtui.errors import ConfigError
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.paths import config_file, default_download_dir
 
@@ -27,15 +28,6 @@ POLL_MIN, POLL_MAX = 1.0, 300.0
 STALL_MIN, STALL_MAX = 30.0, 86400.0  # a running job with no progress this long is stalled
 CONCURRENCY_MAX = 64
 PREVIEW_WIDTH_MIN, PREVIEW_WIDTH_MAX = 8, 290  # TGP placeholders address up to 297 columns
-
-
-class ConfigError(Exception):
-    """Settings we refuse to start with; the message says where and how to fix it."""
-
-    def __init__(self, message: str, *, path: Path | None = None, line: int | None = None):
-        super().__init__(message)
-        self.path = path
-        self.line = line
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from mjtui import atomic_files
 from mjtui.api.models import Status, Task
 from mjtui.fake import FakeApimart
 from mjtui.fake.demo import seed_demo_jobs
 from mjtui.fake.jobs import Job
-from mjtui.session import Session, TrackedTask
+from mjtui.session import Session, TrackedTask, atomic_files
 
 STATE_VERSION = 1
 

@@ -15,24 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
 
-from mjtui.actions import Submission
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import OutcomeUnknown
-from mjtui.api.models import Status, SubmitResult
+from mjtui.api.models import Status, Submission, SubmitResult
+from mjtui.errors import JobRefused
 from mjtui.session import Session, TrackedTask
-
-Reason = Literal["read_only", "unknown_task", "not_ready", "used", "busy", "not_modal"]
-
-
-class JobRefused(Exception):
-    """A guard stopped a submission; nothing was posted. `reason` says which guard."""
-
-    def __init__(self, reason: Reason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class Jobs:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from mjtui import __version__
 from mjtui.api.client import ApimartClient
 from mjtui.config import Settings
 from mjtui.session import Session, load_session, resolve_session_path
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 DEMO_BASE_URL = "http://demo.apimart.invalid"
 DEMO_SESSION = "demo"
+USER_AGENT = f"mjtui/{__version__}"  # on every request mjtui makes
 
 
 @dataclass
@@ -41,12 +43,12 @@ def make_backend(settings: Settings) -> Backend:
             DEMO_BASE_URL,
             transport=httpx.ASGITransport(app=fake),
             max_connections=settings.max_concurrency,
+            user_agent=USER_AGENT,
         )
         return Backend(client, fake)
     settings.require_token()
-    client = ApimartClient(
-        settings.token, settings.base_url, max_connections=settings.max_concurrency
-    )
+    client = ApimartClient(settings.token, settings.base_url,
+                           max_connections=settings.max_concurrency, user_agent=USER_AGENT)
     return Backend(client)
 
 

@@ -6,9 +6,9 @@ person reads (table, detail pane, lineage, the CLI's plain lines) says these.
 
 from __future__ import annotations
 
-from mjtui import actions
-from mjtui.actions import ButtonKind
+from mjtui import buttons
 from mjtui.api.models import Status
+from mjtui.buttons import ButtonKind
 from mjtui.session import TrackedTask
 from mjtui.text import printable
 
@@ -62,15 +62,15 @@ def origin_tag(tracked: TrackedTask) -> str:
     if origin.lower() in _NOT_FOLLOW_UPS:
         return ""
     try:
-        kind, index = actions.parse_name(origin)
-    except actions.UnknownButton:
+        kind, index = buttons.parse_name(origin)
+    except buttons.UnknownButton:
         kind, index = None, None
     if kind is not None:
         if kind in (ButtonKind.UPSCALE, ButtonKind.VARIATION) and index:
             return f"{kind.value[0]}{index}"
         return _SHORT_TITLES.get(kind, kind.value)
     if origin.startswith("MJ::"):  # a raw customId: name it by what it looks like
-        kind = actions.kind_of(origin)
+        kind = buttons.kind_of(origin)
         return _SHORT_TITLES.get(kind, kind.value)
     # An origin we cannot name (text from elsewhere) adds nothing to a row's name: the
     # detail pane shows it as it is.

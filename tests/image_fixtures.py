@@ -18,7 +18,7 @@ from PIL import Image
 from textual_image._terminal import CellSize, get_cell_size  # importing _terminal never probes
 
 from mjtui.api.client import ApimartClient
-from mjtui.images import DiskCache, ImageLoader
+from mjtui.images.cache import DiskCache, ImageLoader
 
 get_cell_size._result = CellSize(10, 20)  # type: ignore[attr-defined]
 sys.__stdin__ = None  # type: ignore[misc]

@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
 
-from mjtui.images import ImageLoader
+from mjtui.images.cache import ImageLoader
 from mjtui.ui.widgets.image_preview import ImagePreview
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "preview.tcss"

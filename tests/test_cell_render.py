@@ -19,7 +19,8 @@ from ui_fixtures import HOSTILE, START
 
 from mjtui.api.models import Button, Status, Task
 from mjtui.session import TrackedTask
-from mjtui.ui.widgets.task_table import COLUMNS, RowState, TaskTable
+from mjtui.ui.widgets.task_columns import COLUMNS, RowState
+from mjtui.ui.widgets.task_table import TaskTable
 
 PAIRS = [(False, False), (True, False), (False, True), (True, True)]  # (cursor, hover)
 WIDE = "漢字のプロンプト 🎨🖼️ 👩‍👩‍👧 e\u0301 ﷺ"  # CJK, emoji (ZWJ, VS16), combining mark

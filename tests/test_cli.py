@@ -26,7 +26,7 @@ from cli_fixtures import cli, point_at
 import mjtui.runtime
 from mjtui.api.client import ApimartClient
 from mjtui.api.models import Status
-from mjtui.cli import split_command
+from mjtui.cli.arguments import split_command
 from mjtui.fake import FakeApimart, Fault, LoopbackFakeServer
 from mjtui.session import SessionError, load_session, resolve_session_path
 
@@ -602,7 +602,7 @@ def test_exit_codes_in_a_subprocess(server) -> None:
 
 
 def test_headless_commands_do_not_import_textual(isolated_dirs) -> None:
-    code = ("import sys, mjtui.cli, mjtui.commands; mjtui.cli.main(['--demo','status']); "
+    code = ("import sys, mjtui.cli, mjtui.cli.run; mjtui.cli.main(['--demo','status']); "
             "print('textual' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], env=env_for_subprocess(), check=False,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
@@ -652,7 +652,7 @@ def test_fake_server_refuses_a_public_host(capsys) -> None:
 def test_a_status_line_for_an_unknown_task_says_why() -> None:
     from mjtui.api.errors import NotFound
     from mjtui.api.models import Task
-    from mjtui.commands import task_line
+    from mjtui.cli.context import task_line
 
     line = task_line(Task(id="task_01KNEVERSEEN0000"), NotFound("task not found", http_status=404))
     assert "[not_found] task not found" in line
@@ -665,7 +665,7 @@ def test_a_session_that_cannot_be_saved_fails_an_otherwise_good_run(
     def refuse(session: object) -> None:
         raise SessionError("cannot write session file /x/default.toml: Read-only file system")
 
-    monkeypatch.setattr("mjtui.commands.save_session", refuse)
+    monkeypatch.setattr("mjtui.cli.context.save_session", refuse)
     code, out, err = run(capsys, "imagine", "a harbour at night")
     assert code == 3  # the job started (its ID is printed) but the session does not know it
     assert out.strip() and "session not saved: cannot write session file" in err

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from mjtui import __version__
-from mjtui.actions import Submission
 from mjtui.api.addresses import (
     MAX_TASK_ID_CHARS,
     check_base_url,
@@ -24,7 +23,6 @@ from mjtui.api.addresses import (
 from mjtui.api.client import (
     MAX_JSON_BYTES,
     OUTCOME_UNKNOWN,
-    USER_AGENT,
     ApimartClient,
     ImagineRequest,
 )
@@ -43,8 +41,9 @@ from mjtui.api.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from mjtui.api.models import Status
+from mjtui.api.models import Status, Submission
 from mjtui.fake import FakeApimart, FakeClock, Fault, LoopbackFakeServer
+from mjtui.runtime import USER_AGENT
 
 TOKEN = "sk-test-token-123"
 BASE = "https://api.apimart.test"
@@ -79,6 +78,7 @@ class Recorder:
 
 
 def client_for(recorder: Recorder, **kw: Any) -> ApimartClient:
+    kw.setdefault("user_agent", USER_AGENT)  # what the app sends (mjtui.runtime)
     return ApimartClient(TOKEN, BASE, transport=httpx.MockTransport(recorder), **kw)
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from mjtui.cli import EXIT_CRASH, EXIT_OK, main
-from mjtui.launch import report_crash, write_crash_file
+from mjtui.cli import main
+from mjtui.cli.launch import report_crash, write_crash_file
+from mjtui.errors import EXIT_CRASH, EXIT_OK
 from mjtui.session import load_session
 from mjtui.ui.app import MjtuiApp
 

@@ -39,15 +39,16 @@ from ui_fixtures import (
     track,
 )
 
-import mjtui.commands
+import mjtui.cli.run
 import mjtui.runtime
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Status, Task
-from mjtui.cli import main, parse_args
+from mjtui.cli import main
+from mjtui.cli.arguments import parse_args
+from mjtui.cli.launch import run_dashboard
 from mjtui.config import ConfigError, Settings, load_settings
 from mjtui.fake import FakeApimart, Fault, LoopbackFakeServer
-from mjtui.launch import run_dashboard
 from mjtui.paths import config_file
 from mjtui.session import (
     SessionError,
@@ -652,14 +653,14 @@ def test_a_corrupt_session_is_kept_and_reported(raw, line, capsys, fake, isolate
 
 def corrupt_after_load(path: Path, monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
     """The CLI opens the session fine; then someone else breaks the file under it."""
-    real = mjtui.commands.open_session
+    real = mjtui.cli.run.open_session
 
     def opened(settings: Settings) -> Any:
         session = real(settings)
         path.write_bytes(raw)
         return session
 
-    monkeypatch.setattr(mjtui.commands, "open_session", opened)
+    monkeypatch.setattr(mjtui.cli.run, "open_session", opened)
 
 
 def test_a_session_broken_while_open_is_not_overwritten_by_a_save(
@@ -676,7 +677,7 @@ def test_a_session_broken_while_open_is_not_overwritten_by_a_save(
     assert out.strip().startswith("task_")  # the job started: its ID is still printed
     assert "session not saved" in err and str(path) in err and "line 5" in err
     assert path.read_bytes() == raw
-    monkeypatch.setattr(mjtui.commands, "open_session", mjtui.runtime.open_session)
+    monkeypatch.setattr(mjtui.cli.run, "open_session", mjtui.runtime.open_session)
 
     # In-process save_session.
     path.write_text('version = 1\n[[tasks]]\nid = "task_a"\n', encoding="utf-8")

@@ -14,10 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList, Select, TextArea, Tree
 
-from mjtui.actions import ButtonKind, describe_all
 from mjtui.api.client import ImagineRequest
 from mjtui.api.models import Button as ApiButton
 from mjtui.api.models import Status, Task
+from mjtui.buttons import ButtonKind, describe_all
 from mjtui.fake.buttons import describe_buttons, grid_buttons, single_buttons
 from mjtui.ui.screens.actions_menu import ActionsMenu, assign_hotkeys
 from mjtui.ui.screens.diagnostics import DiagnosticsScreen, report_text

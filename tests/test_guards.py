@@ -30,7 +30,7 @@ from ui_fixtures import GEN, SIZE, Env, make_app, make_env, poll, settle, toasts
 
 from mjtui.api.models import Status, Task
 from mjtui.fake import Fault
-from mjtui.images import DEFAULT_MAX_PIXELS, ImageError, decode_image
+from mjtui.images.cache import DEFAULT_MAX_PIXELS, ImageError, decode_image
 from mjtui.tracker import Tracker
 from mjtui.ui.app import MjtuiApp
 from mjtui.ui.screens.dialogs import ConfirmDialog

@@ -52,7 +52,7 @@ from ui_fixtures import (
     track,
 )
 
-import mjtui.commands
+import mjtui.cli.run
 from mjtui.api.client import ApimartClient
 from mjtui.api.models import Task
 from mjtui.cli import main
@@ -667,7 +667,7 @@ def cli_api(monkeypatch: pytest.MonkeyPatch) -> HostileApi:
     api = HostileApi()
     monkeypatch.setenv("APIMART_API_KEY", TOKEN)
     monkeypatch.setenv("APIMART_BASE_URL", "https://api.test")
-    monkeypatch.setattr(mjtui.commands, "make_backend", lambda settings: Backend(
+    monkeypatch.setattr(mjtui.cli.run, "make_backend", lambda settings: Backend(
         ApimartClient(TOKEN, BASE_URL, transport=api.transport())))
     return api
 

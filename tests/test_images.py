@@ -1,4 +1,4 @@
-"""mjtui.images: guarded fetch, disk cache, decode, crop, scale, saving originals."""
+"""mjtui.images.cache: guarded fetch, disk cache, decode, crop, scale, saving originals."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from image_fixtures import CDN, TILE_COLOURS, bomb_png, grid_image, make_loader, png_bytes
 from PIL import Image
 
-from mjtui.image_save import download_originals, safe_stem
-from mjtui.image_scale import crop_tile, fit_cells, pane_pixels, scale_for_cells, scale_to_fit
-from mjtui.images import DiskCache, ImageError, ScaledCache, decode_image
+from mjtui.images.cache import DiskCache, ImageError, ScaledCache, decode_image
+from mjtui.images.save import download_originals, safe_stem
+from mjtui.images.scale import crop_tile, fit_cells, pane_pixels, scale_for_cells, scale_to_fit
 
 # -- disk cache -------------------------------------------------------------------------------
 

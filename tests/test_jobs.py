@@ -13,12 +13,13 @@ import httpx
 import pytest
 from cli_fixtures import TOKEN, cli, point_at
 
-from mjtui import actions
+from mjtui import buttons
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import OutcomeUnknown
-from mjtui.api.models import Status, Task
+from mjtui.api.models import Status, Submission, Task
+from mjtui.errors import JobRefused
 from mjtui.fake import FakeApimart, LoopbackFakeServer
-from mjtui.jobs import JobRefused, Jobs
+from mjtui.jobs import Jobs
 from mjtui.session import TrackedTask, load_session, resolve_session_path
 
 GEN = "/v1/midjourney/generations"
@@ -37,13 +38,13 @@ class Setup:
     def posts(self) -> list[str]:
         return [r.path for r in self.fake.requests if r.method == "POST"]
 
-    async def finished_grid(self) -> tuple[str, actions.Submission]:
+    async def finished_grid(self) -> tuple[str, Submission]:
         job = self.fake.create_job(TOKEN, "IMAGINE", "a red fox")
         job.submitted_at -= 120
         task = await self.client.get_task(job.id)
         assert task.status is Status.SUCCESS
         self.session.add(TrackedTask(task=task, added_at=0.0))
-        return job.id, actions.resolve(job.id, "U1", task.buttons)
+        return job.id, buttons.resolve(job.id, "U1", task.buttons)
 
 
 async def test_a_used_button_needs_again(tmp_path: Path) -> None:
@@ -64,7 +65,7 @@ async def test_one_press_while_the_first_is_in_flight(tmp_path: Path) -> None:
     release = asyncio.Event()
     real_submit = env.client.submit
 
-    async def slow_submit(submission: actions.Submission):  # type: ignore[no-untyped-def]
+    async def slow_submit(submission: Submission):  # type: ignore[no-untyped-def]
         await release.wait()
         return await real_submit(submission)
 
@@ -83,7 +84,7 @@ async def test_an_unanswered_post_marks_the_button_used(tmp_path: Path) -> None:
     env = Setup(tmp_path)
     task_id, u1 = await env.finished_grid()
 
-    async def lost(submission: actions.Submission):  # type: ignore[no-untyped-def]
+    async def lost(submission: Submission):  # type: ignore[no-untyped-def]
         raise OutcomeUnknown("no answer within the timeout")
 
     env.client.submit = lost  # type: ignore[method-assign]
@@ -98,7 +99,7 @@ async def test_only_a_success_parent_and_only_known_tasks(tmp_path: Path) -> Non
     env = Setup(tmp_path)
     running = env.fake.create_job(TOKEN, "IMAGINE", "still going", run_s=600)
     env.session.add(TrackedTask(task=Task(id=running.id, status=Status.IN_PROGRESS), added_at=0))
-    submission = actions.Submission("upscale", {"task_id": running.id, "index": 0})
+    submission = Submission("upscale", {"task_id": running.id, "index": 0})
     with pytest.raises(JobRefused) as refused:
         await env.jobs.press(running.id, submission, "U1")
     assert refused.value.reason == "not_ready"
@@ -124,7 +125,7 @@ async def test_read_only_refuses_everything(tmp_path: Path) -> None:
         env.jobs.imagine(ImagineRequest(prompt="a cat")),
         env.jobs.answer_modal("task_01KKJB9SJAF9J0DBXNTMRGPSGJ", prompt=None, mask_url=None),
         env.jobs.press("task_01KKJB9SJAF9J0DBXNTMRGPSGJ",
-                       actions.Submission("upscale", {"task_id": "x", "index": 0}), "U1"),
+                       Submission("upscale", {"task_id": "x", "index": 0}), "U1"),
     ):
         with pytest.raises(JobRefused) as refused:
             await attempt

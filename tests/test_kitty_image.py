@@ -19,7 +19,7 @@ from terminal_capture import KittyLog, PreviewApp, run_capturing, settle
 from textual.app import App
 from textual.pilot import Pilot
 
-from mjtui.images import ImageLoader
+from mjtui.images.cache import ImageLoader
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
 from mjtui.ui.widgets.kitty_image import (
     KittyImage,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from cli_fixtures import point_at
 
-import mjtui.commands
-from mjtui.cli import main, parse_args
+import mjtui.cli.query
+from mjtui.cli import main
+from mjtui.cli.arguments import parse_args
 from mjtui.config import ConfigError, load_settings
 from mjtui.fake import FakeApimart, LoopbackFakeServer
 from mjtui.notify import (
@@ -213,7 +214,7 @@ def terminal(server: LoopbackFakeServer, monkeypatch: pytest.MonkeyPatch,
     point_at(server, monkeypatch)
     monkeypatch.setenv("TERM", "xterm-kitty")
     monkeypatch.delenv("TMUX", raising=False)
-    monkeypatch.setattr(mjtui.commands, "_terminal_writer", lambda: written.append)
+    monkeypatch.setattr(mjtui.cli.query, "_terminal_writer", lambda: written.append)
     return written
 
 

@@ -172,7 +172,7 @@ async def test_toasts_over_a_dialog_stay_off_its_buttons(tmp_path: Path) -> None
 
 
 def test_image_labels() -> None:
-    from mjtui.image_save import image_labels
+    from mjtui.images.save import image_labels
 
     assert image_labels("g", ["a", "b", "c", "d"]) == (
         ["g", "a", "b", "c", "d"], ["grid", "U1", "U2", "U3", "U4"])

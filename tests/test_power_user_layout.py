@@ -67,7 +67,7 @@ def test_the_vocabulary_needs_no_textual() -> None:
 
 
 def test_plain_status_lines_align_and_speak_the_tables_words() -> None:
-    from mjtui.commands import task_line
+    from mjtui.cli.context import task_line
 
     short = Task(id="task_01KSHORT0000000000", status=Status.SUCCESS, progress=100,
                  action="IMAGINE", prompt="one")

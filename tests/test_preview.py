@@ -19,8 +19,8 @@ from terminal_capture import PreviewApp, run_capturing, settle
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from mjtui.image_scale import ANSI16, coarse_colours, dither_ansi16
-from mjtui.images import ImageLoader
+from mjtui.images.cache import ImageLoader
+from mjtui.images.scale import ANSI16, coarse_colours, dither_ansi16
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
 

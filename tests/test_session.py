@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from mjtui import atomic_files, session_file
 from mjtui.api.models import Button, Status, Task
 from mjtui.session import (
     Session,
     SessionError,
     TrackedTask,
     ViewState,
+    atomic_files,
     load_session,
     resolve_session_path,
     save_session,
 )
+from mjtui.session import file_format as session_file
 
 HOSTILE = [
     "[@click=app.quit]x[/]",

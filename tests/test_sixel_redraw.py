@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from mjtui.images import ImageLoader
+from mjtui.images.cache import ImageLoader
 from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview
 from mjtui.ui.widgets.sixel_image import SixelLayer, cursor_forward
 

@@ -325,7 +325,7 @@ def test_terminals_without_placeholders_get_no_kitty_graphics(
 
 
 def test_diagnostics_say_what_the_terminal_answered() -> None:
-    from mjtui.info import _probe_facts
+    from mjtui.ui.diagnostics_facts import probe_facts
     from mjtui.ui.preview import TerminalFacts
 
     answers = ProbeAnswers(answered=True, elapsed=0.212, attributes=(62, 4), version="foot(1.16.2)",
@@ -333,7 +333,7 @@ def test_diagnostics_say_what_the_terminal_answered() -> None:
     choice = choose_protocol("auto", is_tty=True, env={}, answers=answers)
     facts = TerminalFacts(choice, 10, 20, "test", "foot", "", False, True, "0.12.0", answers,
                           truecolor_forced=True)
-    shown = {key: value for _, key, value in _probe_facts(facts)}
+    shown = {key: value for _, key, value in probe_facts(facts)}
     assert shown["probe"] == "answered in 212 ms"
     assert shown["version (XTVERSION)"] == "foot(1.16.2)"
     assert shown["attributes (DA1)"] == "62;4 (sixel)"

@@ -28,8 +28,8 @@ from mjtui.api.errors import (
     Unauthorized,
 )
 from mjtui.api.models import Status, Task
-from mjtui.backoff import RateGate, backoff_delay, jittered, spread
 from mjtui.tracker import Health, TaskUpdate, Tracker
+from mjtui.tracker.pacing import RateGate, backoff_delay, jittered, spread
 
 Step = Task | Exception
 

@@ -16,8 +16,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from mjtui import __version__
-from mjtui.actions import Submission
 from mjtui.api.addresses import check_base_url, is_fetchable_url, validate_task_id
 from mjtui.api.body import ACCEPT_ENCODING, read_capped
 from mjtui.api.errors import (
@@ -31,11 +29,11 @@ from mjtui.api.errors import (
     ValidationFailed,
     error_from_response,
 )
-from mjtui.api.models import Balance, SubmitResult, Task
+from mjtui.api.models import Balance, Submission, SubmitResult, Task
 from mjtui.api.pool import build_transport
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
-USER_AGENT = f"mjtui/{__version__}"
+DEFAULT_USER_AGENT = "mjtui"  # the app passes its version (mjtui.runtime.USER_AGENT)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 # A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
@@ -86,6 +84,7 @@ class ApimartClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         max_connections: int = 10,
+        user_agent: str = DEFAULT_USER_AGENT,
     ) -> None:
         # An injected transport (the in-process fake) never touches the network.
         self.base_url = base_url.rstrip("/") if transport else check_base_url(base_url)
@@ -112,7 +111,7 @@ class ApimartClient:
             timeout=timeout,
             limits=limits,
             headers={
-                "User-Agent": USER_AGENT,
+                "User-Agent": user_agent,
                 "Accept": "application/json",
                 "Accept-Encoding": ACCEPT_ENCODING,
             },

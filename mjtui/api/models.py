@@ -283,3 +283,18 @@ class Balance:
         if remaining is None and used is None and not unlimited:
             return None
         return cls(None if unlimited else remaining, used, unlimited)
+
+
+ENDPOINT_PREFIX = "/v1/midjourney/generations"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One POST that starts a job (imagine, a button press): the endpoint and the JSON body."""
+
+    endpoint: str
+    body: dict[str, Any]
+
+    @property
+    def path(self) -> str:
+        return f"{ENDPOINT_PREFIX}/{self.endpoint}"

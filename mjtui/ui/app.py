@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 from mjtui.config import Settings
-from mjtui.images import DiskCache, ImageLoader
+from mjtui.images.cache import DiskCache, ImageLoader
 from mjtui.jobs import Jobs
 from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
@@ -172,7 +172,7 @@ class MjtuiApp(App[None]):
     def _fatal_error(self) -> None:
         """Textual's exit trace for an unhandled exception, minus its local variables: it is
         printed on the terminal, and the API client's frames hold the Authorization header.
-        (The same hook as Textual 8's, through the public `panic`; launch.py writes the
+        (The same hook as Textual 8's, through the public `panic`; cli/launch.py writes the
         plain trace to a file and exits EXIT_CRASH.)"""
         from rich.traceback import Traceback
 

@@ -27,8 +27,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from mjtui.actions import ButtonKind, ButtonSpec
 from mjtui.api.models import Task
+from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.text import printable
 from mjtui.ui.screens.dialogs import help_line, literal, title_bar
 

@@ -30,7 +30,8 @@ from mjtui.ui.screens.quiet_background import QuietBackground
 from mjtui.ui.widgets.detail import DetailPane
 from mjtui.ui.widgets.quiet_footer import QuietFooter
 from mjtui.ui.widgets.status_line import StatusLine
-from mjtui.ui.widgets.task_table import RowState, TaskTable
+from mjtui.ui.widgets.task_columns import RowState
+from mjtui.ui.widgets.task_table import TaskTable
 from mjtui.vocabulary import status_label
 
 if TYPE_CHECKING:

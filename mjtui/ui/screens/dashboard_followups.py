@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from mjtui import actions
-from mjtui.actions import ButtonKind, ButtonSpec
+from mjtui import buttons
 from mjtui.api.client import ImagineRequest
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Status, Task
+from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.jobs import JobRefused
 from mjtui.session import MODAL_WINDOW, TrackedTask
 from mjtui.text import printable
-from mjtui.ui.widgets.task_table import RowState
+from mjtui.ui.widgets.task_columns import RowState
 
 if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
@@ -29,7 +29,7 @@ PREFIX_KINDS = {"u": ButtonKind.UPSCALE, "v": ButtonKind.VARIATION}
 
 
 def find_spec(tracked: TrackedTask, kind: ButtonKind, index: int | None = None) -> ButtonSpec | None:
-    for spec in actions.describe_all(tracked.task.buttons):
+    for spec in buttons.describe_all(tracked.task.buttons):
         if spec.kind is kind and (index is None or spec.index == index):
             return spec
     return None
@@ -112,7 +112,7 @@ class FollowUpActions:
         tracked = self.selected
         if tracked is None or tracked.task.status is not Status.SUCCESS:
             return
-        specs = actions.describe_all(tracked.task.buttons)
+        specs = buttons.describe_all(tracked.task.buttons)
         chosen = await self.app.push_screen_wait(
             ActionsMenu(tracked.task, specs, set(tracked.used_buttons), assign_hotkeys(specs))
         )

@@ -121,8 +121,8 @@ class ImageActions:
 
     @work(group="download", exclusive=True)
     async def action_download(self: DashboardScreen) -> None:
-        from mjtui.image_save import download_originals, image_labels
-        from mjtui.images import ImageError
+        from mjtui.images.cache import ImageError
+        from mjtui.images.save import download_originals, image_labels
 
         task = self.image_task()
         if task is None:

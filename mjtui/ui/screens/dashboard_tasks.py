@@ -12,7 +12,7 @@ from mjtui.api.models import Task
 from mjtui.session import TrackedTask
 from mjtui.text import printable
 from mjtui.ui.format import display_name
-from mjtui.ui.widgets.task_table import SORT_ORDER
+from mjtui.ui.widgets.task_columns import SORT_ORDER
 
 if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
@@ -211,7 +211,7 @@ class TaskActions:
         self.app.push_screen(HelpScreen(bindings_table(self.app, self)))
 
     def action_diagnostics(self: DashboardScreen) -> None:
-        from mjtui.info import diagnostics_facts
+        from mjtui.ui.diagnostics_facts import diagnostics_facts
         from mjtui.ui.screens.diagnostics import DiagnosticsScreen
 
         self.app.push_screen(DiagnosticsScreen(diagnostics_facts(self.mjtui)))

@@ -18,7 +18,7 @@ from textual.style import Style
 from textual.visual import RichVisual, visualize
 from textual.widgets import Static
 
-from mjtui import actions
+from mjtui import buttons
 from mjtui.session import TrackedTask, modal_time_left
 from mjtui.ui.format import (
     STATUS_COMPONENTS,
@@ -32,7 +32,7 @@ from mjtui.ui.format import (
     status_badge,
     status_component,
 )
-from mjtui.ui.widgets.task_table import RowState
+from mjtui.ui.widgets.task_columns import RowState
 from mjtui.vocabulary import status_label
 
 FIELD_LIMIT = 200  # label, action, origin: one-line fields, cut with … past this
@@ -223,7 +223,7 @@ class DetailPane(VerticalScroll):
                 lines.append(f"  {status_label(child.task.status)}",
                              style=style(status_component(child.task.status)))
             row("Children", lines)
-        specs = actions.describe_all(task.buttons)
+        specs = buttons.describe_all(task.buttons)
         if specs:
             used = set(tracked.used_buttons)
             names = Text()

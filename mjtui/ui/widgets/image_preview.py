@@ -19,14 +19,14 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from mjtui.image_scale import (
+from mjtui.images.cache import ImageError, ImageLoader
+from mjtui.images.scale import (
     coarse_colours,
     crop_tile,
     dither_ansi16,
     pane_pixels,
     scale_for_cells,
 )
-from mjtui.images import ImageError, ImageLoader
 from mjtui.text import printable
 from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts
 from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class

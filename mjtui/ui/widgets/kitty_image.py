@@ -30,7 +30,7 @@ from rich.style import Style
 from textual.app import App
 
 from mjtui.ui.preview import image_widget_class
-from mjtui.ui.widgets.preview_slot import OneFramePerResize
+from mjtui.ui.widgets.one_frame import OneFramePerResize
 
 # The base class first: `image_widget_class` imports textual-image without probing the
 # terminal, after which its placeholder table can be imported.

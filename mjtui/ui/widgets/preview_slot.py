@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from mjtui.text import printable
 from mjtui.ui.preview import image_widget_class
+from mjtui.ui.widgets.one_frame import OneFramePerResize
 
 
 class PreviewSlot(Container):
@@ -56,20 +57,6 @@ class PreviewSlot(Container):
         if widget.image is not image:
             widget.image = image
         self.add_class("-ready")
-
-
-class OneFramePerResize(Widget):
-    """For a picture widget (a leaf): a new size is drawn in one frame, not two.
-
-    Textual lays a widget out at its new size and draws it, and the `virtual_size` it sets
-    while doing so asks for a second layout and a second full repaint of the same cells: a
-    full-screen half-cell picture (120-250 KB) went out twice each time it was shown. A
-    picture has no children and no scrolling: the first frame already has the new size.
-    """
-
-    def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
-                      layout: bool = True) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 _classes: dict[str, type[Widget]] = {}

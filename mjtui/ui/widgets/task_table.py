@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.style import Style
@@ -31,91 +30,24 @@ from mjtui.ui.format import (
     status_component,
 )
 from mjtui.ui.widgets.row_cached_table import RowCachedTable
+from mjtui.ui.widgets.task_columns import (
+    COLUMNS,
+    COMPACT_BELOW,
+    MIN_ID,
+    NAME_WIDTH,
+    SORT_MARKS,
+    SORTS,
+    VIEW_MARGIN,
+    WIDE_IDS,
+    IdCell,
+    RowState,
+    cell_signature,
+    id_suffix,
+    one_line,
+    submitted_at,
+    unique_suffix_length,
+)
 from mjtui.vocabulary import action_name, display_name
-
-COLUMNS: list[tuple[str, str, int | None]] = [
-    ("mark", "", 1),
-    ("name", "Prompt / label", None),
-    ("id", "ID", 9),
-    ("action", "Action", 9),
-    ("status", "Status", 11),  # NEEDS INPUT; RUNNING ⚠ ⚡ fits too
-    ("progress", "Progress", 11),
-    ("age", "Age", 4),
-    ("updated", "Upd", 4),
-]
-NAME_WIDTH = 40
-MIN_ID = 8  # characters of an ID's end shown, at least (more when needed to tell apart)
-COMPACT_BELOW = 110  # columns: narrower tables show the percentage alone, no Upd column
-# Room for more of the ID on wide terminals: (table width from, characters shown).
-WIDE_IDS = ((180, 16), (150, 12))
-VIEW_MARGIN = 2  # rows beyond the visible ones that are kept up to date too
-
-SORTS: dict[str, Callable[[TrackedTask], object]] = {
-    "added": lambda t: t.added_at,
-    "status": lambda t: (t.task.status.value, -t.added_at),
-    "progress": lambda t: (-t.task.progress, -t.added_at),
-    "updated": lambda t: -(t.updated_at or 0),
-    "name": lambda t: display_name(t).lower(),
-}
-SORT_ORDER = list(SORTS)
-# The column each sort orders by, and which way (▲ smallest/oldest-name first).
-SORT_MARKS: dict[str, tuple[str, str]] = {
-    "added": ("age", "▼"),  # oldest first: the largest age at the top
-    "status": ("status", "▲"),
-    "progress": ("progress", "▼"),
-    "updated": ("updated", "▲"),  # most recently updated first
-    "name": ("name", "▲"),
-}
-
-
-def unique_suffix_length(ids: Iterable[str], at_least: int = MIN_ID) -> int:
-    """The shortest end length, `at_least` or more, that tells all the IDs apart."""
-    ids = list(ids)
-    longest = max((len(i) for i in ids), default=at_least)
-    length = at_least
-    while length < longest and len({i[-length:] for i in ids}) < len(ids):
-        length += 1
-    return length
-
-
-def id_suffix(task_id: str, length: int) -> str:
-    """The last `length` characters of an ID (the whole ID when it is that short)."""
-    clean = safe_text(task_id).plain
-    return clean if len(clean) <= length else "…" + clean[-length:]
-
-
-def _signature(text: Text) -> tuple[object, ...]:
-    """What a cell shows: its text, its own style (a status colour) and its spans."""
-    return (text.plain, text.style, *text.spans)
-
-
-def _submitted(tracked: TrackedTask) -> float:
-    """When the job was submitted (the API's time), else when mjtui began tracking it: Age
-    counts from there, so a job finished an hour ago does not show 0s."""
-    return tracked.task.submit_time or tracked.added_at
-
-
-def _one_line(text: Text) -> Text:
-    """One line per row, cut with … (a cell that wraps shows only its first words)."""
-    text.no_wrap, text.overflow = True, "ellipsis"
-    return text
-
-
-class IdCell(Text):
-    """The ID column's cell; it carries the full ID so sorts can find the task."""
-
-    def __init__(self, text: str, *, task_id: str) -> None:
-        super().__init__(text)
-        self.task_id = task_id
-
-
-@dataclass(frozen=True, slots=True)
-class RowState:
-    """What the UI knows beyond the task itself: poller flags for one row."""
-
-    stalled: bool = False
-    error: str = ""
-    marked: bool = False
 
 
 class TaskTable(RowCachedTable):
@@ -233,7 +165,7 @@ class TaskTable(RowCachedTable):
         stalled_style = self._style("status--stalled")
         empty_style = self._style("bar--empty")
         now = self.clock()
-        name = _one_line(safe_text(display_name(tracked), limit=200))
+        name = one_line(safe_text(display_name(tracked), limit=200))
         status = status_badge(task.status, status_style, stalled_style, stalled=state.stalled,
                               short=True)
         if state.error:
@@ -249,10 +181,10 @@ class TaskTable(RowCachedTable):
             "mark": Text("●" if state.marked else " ", style="bold"),
             "name": name,
             "id": IdCell(id_suffix(task.id, self._id_length), task_id=task.id),
-            "action": _one_line(safe_text(action_name(tracked), limit=20)),
+            "action": one_line(safe_text(action_name(tracked), limit=20)),
             "status": status,
             "progress": bar,
-            "age": Text(ago(_submitted(tracked), now)),
+            "age": Text(ago(submitted_at(tracked), now)),
             "updated": Text(ago(tracked.updated_at, now)),
         }
 
@@ -267,7 +199,7 @@ class TaskTable(RowCachedTable):
         if tracked.id not in self.rows:
             self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=tracked.id)
             for key, text in cells.items():
-                self._cells[(tracked.id, key)] = _signature(text)
+                self._cells[(tracked.id, key)] = cell_signature(text)
             return True
         view = self._view()
         changed = {key: text for key, text in cells.items() if self._changed(tracked.id, key, text)}
@@ -276,7 +208,7 @@ class TaskTable(RowCachedTable):
 
     def _changed(self, task_id: str, key: str, text: Text) -> bool:
         """Whether a cell's new text differs from what it holds (and remember it)."""
-        signature = _signature(text)
+        signature = cell_signature(text)
         if self._cells.get((task_id, key)) == signature:
             return False
         self._cells[(task_id, key)] = signature
@@ -374,7 +306,7 @@ class TaskTable(RowCachedTable):
             return
         now, changes = self.clock(), {}
         for task_id, tracked in self._tracked.items():
-            cells = {"age": Text(ago(_submitted(tracked), now)),
+            cells = {"age": Text(ago(submitted_at(tracked), now)),
                      "updated": Text(ago(tracked.updated_at, now))}
             changes[task_id] = {k: t for k, t in cells.items() if self._changed(task_id, k, t)}
         self._apply(changes, self._view())

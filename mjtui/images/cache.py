@@ -3,8 +3,8 @@
 Originals are fetched once through the shared `ApimartClient` (no token, http(s) only, size
 capped), validated by decoding, then kept on disk keyed by URL hash. The preview never pushes
 a 2048x2048 original through an encoder on every redraw: each image is scaled once to the
-pane's pixel size in a thread (`mjtui.image_scale`) and the result is kept in a bounded
-in-memory LRU. Saving originals to a folder lives in `mjtui.image_save`.
+pane's pixel size in a thread (`mjtui.images.scale`) and the result is kept in a bounded
+in-memory LRU. Saving originals to a folder lives in `mjtui.images.save`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from mjtui import paths
 from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.client import ApimartClient
 from mjtui.api.errors import ApimartError, BadResponse
+from mjtui.errors import ImageError
 
 DEFAULT_MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -34,14 +35,6 @@ DEFAULT_DISK_LIMIT = 512 * 1024 * 1024
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning would also print over
 # the TUI. Make it an error process-wide, once, instead of toggling global filters per decode.
 warnings.simplefilter("error", Image.DecompressionBombWarning)
-
-
-class ImageError(Exception):
-    """Why an image cannot be shown, short enough for a preview pane ("not an image")."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _download_error(exc: ApimartError) -> ImageError:

@@ -1,5 +1,6 @@
-"""Crash-safe file primitives for the session: atomic replace, private folders, a lock
-between processes, and a content fingerprint to tell whether someone else wrote."""
+"""Crash-safe file primitives: atomic replace, private folders, a lock between processes,
+and a content fingerprint to tell whether someone else wrote. Generic: every failure is a
+plain `OSError` (subclass); callers such as the session store say what it meant to them."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from mjtui.session import SessionError
-
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows has no flock; single-process use only
@@ -23,15 +22,18 @@ except ImportError:  # pragma: no cover - Windows has no flock; single-process u
 LOCK_TIMEOUT = 5.0
 
 
+class LockTimeout(TimeoutError):
+    """Another process held the lock on `path` for longer than `timeout` seconds."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__(f"{path} is locked by another process; gave up after {timeout:g} s")
+        self.path = path
+        self.timeout = timeout
+
+
 def read_file(path: Path) -> bytes:
-    """The file's bytes; FileNotFoundError passes, other errors name the file."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        message = f"cannot read session file {path}: {exc.strerror or exc}"
-        raise SessionError(message, path=path) from exc
+    """The file's bytes; raises FileNotFoundError or another OSError."""
+    return path.read_bytes()
 
 
 def digest(data: bytes) -> bytes:
@@ -98,10 +100,7 @@ def file_lock(target: Path, timeout: float | None = None) -> Iterator[None]:
         yield
         return
     lock_path = target.with_name(target.name + ".lock")
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise SessionError(f"cannot create {lock_path}: {exc.strerror}", path=target) from exc
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -110,10 +109,7 @@ def file_lock(target: Path, timeout: float | None = None) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise SessionError(
-                        f"{target} is being saved by another process; gave up after {timeout:g} s",
-                        path=target,
-                    ) from None
+                    raise LockTimeout(target, timeout) from None
                 time.sleep(0.01)
         yield
     finally:

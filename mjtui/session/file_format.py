@@ -1,6 +1,6 @@
 """The session file's TOML layout (docs/session-format.md): encoding and strict decoding.
 
-Kept apart from mjtui.session so the model stays readable; nothing here knows about the UI
+Kept apart from the model so it stays readable; nothing here knows about the UI
 or the disk (`atomic_files` writes and locks). Reading is strict about the whole file and
 lenient about single task entries.
 """
@@ -19,7 +19,8 @@ from typing import Any
 import tomli_w
 
 from mjtui.api.models import Button, Task, parse_status
-from mjtui.session import SCHEMA_VERSION, SessionError, TrackedTask, ViewState
+from mjtui.errors import SessionError
+from mjtui.session.model import SCHEMA_VERSION, TrackedTask, ViewState
 
 _TOP_KEYS = frozenset({"version", "view", "tasks"})
 _VIEW_KEYS = tuple(f.name for f in fields(ViewState))

@@ -1,23 +1,16 @@
-"""Command line: the dashboard by default, headless subcommands for scripts.
+"""The command line's arguments: every option and subcommand, and how they are parsed.
 
 Common options work before or after the subcommand (`mjtui --demo status` and
-`mjtui status --demo`). Headless paths never import Textual, so they run without a TTY.
-
-Exit codes: 0 success, 1 a task failed or a query errored, 2 usage, 3 auth or config,
-70 the dashboard crashed (EXIT_CRASH).
+`mjtui status --demo`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from mjtui import __version__
 from mjtui.notify import MODES as NOTIFY_MODES
-
-EXIT_OK, EXIT_TASK_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
-EXIT_CRASH = 70  # EX_SOFTWARE: the dashboard hit a bug (trace written, session saved)
 
 EPILOG = """\
 exit codes: 0 success, 1 a task failed or a query errored, 2 usage error,
@@ -201,18 +194,3 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args = commands[command].parse_args(rest, namespace=namespace)
     args.command = command
     return args
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    if args.command is None:
-        from mjtui.launch import run_dashboard
-
-        return run_dashboard(args)
-    from mjtui.commands import run_command
-
-    return run_command(args)

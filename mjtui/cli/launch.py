@@ -18,11 +18,10 @@ from mjtui import __version__
 from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Task
-from mjtui.cli import EXIT_CONFIG, EXIT_CRASH, EXIT_OK, EXIT_USAGE
-from mjtui.config import ConfigError
+from mjtui.errors import EXIT_CONFIG, EXIT_CRASH, EXIT_OK, EXIT_USAGE, ConfigError, SessionError
 from mjtui.paths import cache_dir
 from mjtui.runtime import make_backend, open_session, settings_from_args
-from mjtui.session import SessionError, TrackedTask, save_session
+from mjtui.session import TrackedTask, save_session
 from mjtui.text import printable
 
 if TYPE_CHECKING:

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mjtui.api.models import Button
-
-ENDPOINT_PREFIX = "/v1/midjourney/generations"
+from mjtui.api.models import Button, Submission
+from mjtui.errors import UnknownButton
 
 
 class ButtonKind(enum.Enum):
@@ -164,18 +163,6 @@ _U_OR_V = re.compile(r"^([UV])([1-4])$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
-class Submission:
-    """One POST that presses a button: the path and the JSON body."""
-
-    endpoint: str
-    body: dict[str, Any]
-
-    @property
-    def path(self) -> str:
-        return f"{ENDPOINT_PREFIX}/{self.endpoint}"
-
-
-@dataclass(frozen=True, slots=True)
 class ButtonSpec:
     """What a button is, as far as mjtui is concerned."""
 
@@ -241,10 +228,6 @@ def describe(button: Button) -> ButtonSpec:
 
 def describe_all(buttons: tuple[Button, ...] | list[Button]) -> list[ButtonSpec]:
     return [describe(b) for b in buttons]
-
-
-class UnknownButton(ValueError):
-    """A name that is neither a known action nor a customId, or one the task does not offer."""
 
 
 def parse_name(name: str) -> tuple[ButtonKind, int | None]:

@@ -1,100 +1,33 @@
-"""How hard the tracker pushes the API: jittered intervals, per-task backoff, the global 429
-gate and the API-wide health that follows from them.
-
-Kept apart from the scheduler (`tracker.py`) so the policy can be read and tested on its own.
+"""How polling the API is going as a whole: `Health` (shown in the status bar), `ApiHealth`
+that derives it from what polls report, and the idle health check that keeps it true while
+nothing is polled. Pure asyncio, no Textual.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from mjtui.api.errors import ApimartError, NetworkError, RateLimited
+from mjtui.api.errors import (
+    ApimartError,
+    BadResponse,
+    NetworkError,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+)
+from mjtui.tracker.pacing import Pacing, RateGate, backoff_delay
+from mjtui.tracker.updates import outcome_of
 
 logger = logging.getLogger(__name__)
 
-# 2**30 intervals is far beyond any sensible cap; stops the float from overflowing.
-_MAX_DOUBLINGS = 30
-
-
-def jittered(interval: float, jitter: float, rng: random.Random) -> float:
-    """`interval` moved by up to ±`jitter` of itself, so polls of many tasks drift apart."""
-    if jitter <= 0:
-        return interval
-    return interval * (1.0 + rng.uniform(-jitter, jitter))
-
-
-def spread(interval: float, rng: random.Random) -> float:
-    """A delay anywhere in [0.5, 1.5] x interval (mean: one interval).
-
-    Used once, after a task's first poll: a burst of tasks added together is polled at once,
-    then fanned out over a whole interval instead of staying in lockstep.
-    """
-    return interval * rng.uniform(0.5, 1.5)
-
-
-def backoff_delay(
-    interval: float, failures: int, cap: float, jitter: float, rng: random.Random
-) -> float:
-    """Delay after the `failures`-th failure in a row: interval * 2**failures, capped.
-
-    Jitter only shortens (by up to `jitter`), so the cap is a real ceiling yet tasks that
-    failed together do not retry together.
-    """
-    base = min(cap, interval * 2.0 ** min(max(failures, 0), _MAX_DOUBLINGS))
-    if jitter <= 0:
-        return base
-    return base * (1.0 - jitter * rng.random())
-
-
-class RateGate:
-    """The global pause after a 429: no task is polled before `retry_at`.
-
-    The server's Retry-After wins when given; otherwise the pause grows from `base` by
-    doubling on each 429 that arrives after the previous pause ended (429s from requests that
-    were already in flight do not grow it), and resets on the next success.
-    """
-
-    __slots__ = ("level", "retry_at")
-
-    def __init__(self) -> None:
-        self.retry_at: float = -math.inf
-        self.level: int = 0
-
-    def blocked(self, now: float) -> bool:
-        """True while the pause is on."""
-        return now < self.retry_at
-
-    def on_rate_limited(
-        self,
-        now: float,
-        retry_after: float | None,
-        *,
-        base: float,
-        cap: float,
-        jitter: float,
-        rng: random.Random,
-    ) -> float:
-        """Record a 429 and return the time polling may start again."""
-        if retry_after is not None:
-            self.retry_at = max(self.retry_at, now + retry_after)
-        elif not self.blocked(now):
-            delay = min(cap, base * 2.0 ** min(self.level, _MAX_DOUBLINGS))
-            self.level += 1
-            # Jitter only lengthens: after a 429, later is always the safer side.
-            if jitter > 0:
-                delay *= 1.0 + jitter * rng.random()
-            self.retry_at = now + delay
-        return self.retry_at
-
-    def on_success(self) -> None:
-        """A request went through: the next 429 starts the backoff from `base` again."""
-        self.level = 0
-
+HEALTH_CHECK_EVERY = 60.0  # seconds without any request before an idle health check
+# A health check that ends in one of these did not reach a working API.
+_CHECK_FAILURES = (NetworkError, ServerError, BadResponse)
 
 HealthState = Literal["connecting", "ok", "backing_off", "offline", "auth_failed", "paused"]
 OFFLINE_AFTER = 3  # consecutive failed polls (across tasks) before the API counts as down
@@ -153,21 +86,11 @@ class ApiHealth:
         self._last_failure = error
         self.update(now)
 
-    def rate_limited(
-        self,
-        error: RateLimited,
-        now: float,
-        *,
-        base: float,
-        cap: float,
-        jitter: float,
-        rng: random.Random,
-    ) -> None:
-        """A 429: pause everyone (see `RateGate`)."""
+    def rate_limited(self, error: RateLimited, now: float, pacing: Pacing) -> None:
+        """A 429: pause everyone (see `RateGate`), from twice the poll interval."""
         self._rate_error = error
-        self.gate.on_rate_limited(
-            now, error.retry_after, base=base, cap=cap, jitter=jitter, rng=rng
-        )
+        self.gate.on_rate_limited(now, error.retry_after, base=pacing.interval * 2,
+                                  cap=pacing.max_backoff, jitter=pacing.jitter, rng=pacing.rng)
         self.update(now)
 
     def auth_failed(self, error: ApimartError, now: float) -> bool:
@@ -213,3 +136,70 @@ class ApiHealth:
                 self.on_change(self.health)
             except Exception:
                 logger.exception("on_health callback failed")
+
+
+class IdleHealthCheck:
+    """A free request (`balance()`) that keeps the health true while nothing is polled: at
+    start, then `every` seconds after the API was last asked anything; a failed check backs
+    off like a failed poll. The tracker says when it is idle; this owns the rest."""
+
+    def __init__(
+        self,
+        check: Callable[[], Awaitable[object]],
+        every: float,
+        api: ApiHealth,
+        clock: Callable[[], float],
+        wake: asyncio.Event,
+        stopping: Callable[[], bool],
+        pacing: Pacing,
+    ) -> None:
+        self._check = check
+        self._pacing = pacing
+        self.every = every
+        self._api = api
+        self._clock = clock
+        self._wake = wake  # set when a check ends: the tracker's loop looks again
+        self._stopping = stopping
+        self.at = -math.inf  # when the next check is due (at once at start)
+        self.failures = 0
+        self.running: asyncio.Task[None] | None = None
+
+    def postpone(self, now: float) -> None:
+        """The API was just asked something: no check is needed for a while."""
+        self.at = now + self.every
+
+    def start(self) -> None:
+        """Send the check now (the tracker decided it is due and idle)."""
+        check = asyncio.get_running_loop().create_task(self._run(),
+                                                       name="mjtui-health-check")
+        if not check.done():  # an eager task (Python 3.12+) may have finished already
+            self.running = check
+
+    async def _run(self) -> None:
+        api, pacing, answered = self._api, self._pacing, False
+        try:
+            outcome = await outcome_of(self._check, "health check")
+            error = outcome if isinstance(outcome, ApimartError) else None
+            answered = True
+            now = self._clock()
+            if self._stopping():
+                return
+            if isinstance(error, _CHECK_FAILURES):
+                api.failed(error, now)
+                self.failures += 1
+                self.at = now + backoff_delay(pacing.interval, self.failures, self.every,
+                                              pacing.jitter, pacing.rng)
+                return
+            if isinstance(error, Unauthorized):
+                api.auth_failed(error, now)
+            elif isinstance(error, RateLimited):
+                api.rate_limited(error, now, pacing)
+            else:  # a balance, or a refusal (400, 403, a gateway's 404): the API is there
+                api.answered()
+            self.failures = 0
+            self.at = now + self.every
+        finally:
+            self.running = None
+            if not answered and not self._stopping():
+                self.at = -math.inf  # cancelled: ask again next time
+            self._wake.set()

@@ -14,7 +14,7 @@ import httpx
 from PIL import Image, UnidentifiedImageError
 
 from mjtui.api.addresses import is_fetchable_url
-from mjtui.images import ImageError, ImageLoader, unlink_quietly
+from mjtui.images.cache import ImageError, ImageLoader, unlink_quietly
 
 _FORMAT_SUFFIX = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
 

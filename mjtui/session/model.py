@@ -1,49 +1,20 @@
-"""The tasks a user tracks, and the session TOML file that remembers them between runs.
+"""The tasks a user tracks: `TrackedTask`, `ViewState` and the `Session` that holds them.
 
 `Session` is plain in-memory state with a revision counter, so callers save only after a
-change. `save_session` writes atomically (temp file, fsync, rename) under a lock file and
-first merges what another mjtui process saved meanwhile, so two windows never drop each
-other's tasks. It holds the session's own lock only to merge and to take a snapshot: the
-encoding and the disk I/O run without it, so a slow disk never stalls the UI thread, which
-takes that lock on every update. The file layout is documented in docs/session-format.md.
+change; `mjtui.session.store` reads and writes it.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mjtui.api.models import Status, Task
-from mjtui.paths import sessions_dir
-
-if TYPE_CHECKING:
-    from mjtui.session_file import Decoded
 
 SCHEMA_VERSION = 1
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
-
-
-class SessionError(Exception):
-    """A session file we cannot read or must not overwrite; the message names the file."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: Path | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.path = path
-        self.line = line
-        self.column = column
 
 
 MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
@@ -224,144 +195,3 @@ class Session:
 def session_name(path: Path) -> str:
     """The display name of a session file: its name without `.toml`."""
     return path.name.removesuffix(".toml")
-
-
-def resolve_session_path(name_or_path: str | None) -> Path:
-    """None -> the default session; a value with a path separator or ending in `.toml` ->
-    that file; anything else is a session name, kept in sessions_dir()."""
-    if name_or_path is None:
-        return sessions_dir() / "default.toml"
-    value = name_or_path
-    separators = {"/", os.sep, os.altsep} - {None}
-    if any(sep in value for sep in separators) or value.endswith(".toml"):
-        return Path(value).expanduser().absolute()
-    if not _NAME.fullmatch(value):
-        raise SessionError(
-            f"invalid session name {value[:80]!r}: use up to 64 letters, digits, '-', '_' "
-            "or '.', not starting with '.' (or give a path ending in .toml)"
-        )
-    return sessions_dir() / f"{value}.toml"
-
-
-# -- disk ------------------------------------------------------------------------------
-def load_session(path: Path | str) -> Session:
-    """Read a session file. A missing file gives an empty session (written only once
-    something changes); a file we cannot read raises SessionError and is left alone."""
-    from mjtui import atomic_files  # both import this module's types
-    from mjtui import session_file as sf
-
-    session = Session(Path(path))
-    with session._lock:
-        try:
-            raw = atomic_files.read_file(session.path)
-        except FileNotFoundError:
-            return session
-        doc = sf.decode(raw, session.path)
-        session.view = doc.view
-        session.tasks.update((t.id, t) for t in doc.tasks)
-        session.warnings.extend(doc.warnings)
-        session._unkept = raw if doc.lossy else None
-        session._mark_synced(atomic_files.digest(raw), set(session.tasks), session.revision)
-    return session
-
-
-def save_session(session: Session) -> bool:
-    """Write the session if it changed (False if not). Merges other processes' saves first;
-    raises SessionError, leaving the file untouched, if the file on disk is unreadable."""
-    with session._save_lock:
-        with session._lock:
-            if not session.dirty:
-                return False
-        target = Path(os.path.realpath(session.path))  # keep a symlinked session a symlink
-        try:
-            written, ids, revision = _write(session, target)
-        except OSError as exc:
-            raise SessionError(
-                f"cannot save session file {target}: {exc.strerror or exc}", path=target
-            ) from exc
-        with session._lock:
-            session._mark_synced(written, ids, revision)
-    return True
-
-
-def _write(session: Session, target: Path) -> tuple[bytes, set[str], int]:
-    """Under the file lock: merge what is on disk now, keep a backup if entries would be
-    lost, write. Returns the digest written, and the task IDs and revision it holds."""
-    from mjtui import atomic_files
-    from mjtui import session_file as sf
-
-    atomic_files.make_dirs(target.parent)
-    with atomic_files.file_lock(target):
-        atomic_files.remove_stale_temps(target)
-        try:
-            raw: bytes | None = atomic_files.read_file(target)
-        except FileNotFoundError:
-            raw = None  # deleted meanwhile, or never written: nothing to merge
-        # Only a saver touches the digest and the fragments, and saves take turns.
-        theirs = None
-        if raw is not None and atomic_files.digest(raw) != session._disk_digest:
-            theirs = sf.decode(raw, target)  # another process saved; unreadable: SessionError
-        with session._lock:
-            if theirs is not None:
-                session._unkept = raw if theirs.lossy else None
-                if _merge(session, theirs):
-                    session._changed()
-            # TrackedTask and ViewState are immutable: a shallow copy is a snapshot.
-            tasks, view, revision = list(session.tasks.values()), session.view, session.revision
-            unkept = session._unkept
-            if unkept is not None:
-                backup = target.with_name(target.name + ".bak")
-                session.warnings.append(
-                    f"{target}: entries mjtui could not read are dropped from it; "
-                    f"the previous file is kept as {backup}"
-                )
-        if unkept is not None:
-            atomic_files.atomic_write(backup, unkept)
-        data, session._fragments = sf.encode(view, tasks, session._fragments)
-        atomic_files.atomic_write(target, data)
-        session._unkept = None
-        return atomic_files.digest(data), {tracked.id for tracked in tasks}, revision
-
-
-def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> TrackedTask:
-    """Both processes track a task: the newer API state wins; our label/parent/origin win
-    only if we changed them since the last sync; pressed buttons are never forgotten."""
-    newer = theirs.updated_at is not None and (
-        mine.updated_at is None or theirs.updated_at > mine.updated_at
-    )
-    state, meta = (theirs if newer else mine), (mine if edited_here else theirs)
-    used = mine.used_buttons + tuple(b for b in theirs.used_buttons if b not in mine.used_buttons)
-    return TrackedTask(
-        task=state.task,
-        label=meta.label,
-        parent_id=meta.parent_id,
-        origin=meta.origin,
-        added_at=min(mine.added_at, theirs.added_at),
-        updated_at=state.updated_at,
-        used_buttons=used,
-        modal_since=state.modal_since,
-    )
-
-
-def _merge(session: Session, disk: Decoded) -> bool:
-    """Fold the file another process wrote into `session`; True if our tasks changed.
-    Order follows the file, then tasks added here; removals on either side are honoured."""
-    ours = session.tasks
-    merged: dict[str, TrackedTask] = {}
-    for theirs in disk.tasks:
-        if theirs.id in session._removed:
-            continue
-        mine = ours.get(theirs.id)
-        merged[theirs.id] = (
-            theirs if mine is None else _merge_one(mine, theirs, theirs.id in session._edited)
-        )
-    for task_id, mine in ours.items():
-        # On disk at our last sync but gone now: another process removed it.
-        if task_id not in merged and task_id not in session._synced_ids:
-            merged[task_id] = mine
-    view = session.view if session._view_edited else disk.view
-    changed = list(merged.items()) != list(ours.items()) or view != session.view
-    ours.clear()
-    ours.update(merged)
-    session.view = view
-    return changed

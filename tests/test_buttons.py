@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from mjtui import actions
-from mjtui.actions import (
-    ENDPOINT_PREFIX,
+from mjtui import buttons
+from mjtui.api.models import ENDPOINT_PREFIX, Button, Submission
+from mjtui.buttons import (
     ButtonKind,
-    Submission,
     UnknownButton,
     describe,
     describe_all,
@@ -18,7 +17,6 @@ from mjtui.actions import (
     parse_name,
     resolve,
 )
-from mjtui.api.models import Button
 
 H = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 T = "task_01KPARENT0000000000000000"
@@ -329,4 +327,4 @@ def test_cli_names_match_the_issue_list() -> None:
     required = {"reroll", "vary-subtle", "vary-strong", "vary-region", "zoom-2x", "zoom-1.5x",
                 "pan-left", "pan-right", "pan-up", "pan-down", "upscale-subtle",
                 "upscale-creative"}
-    assert required <= set(actions.CLI_NAMES)
+    assert required <= set(buttons.CLI_NAMES)

@@ -1,101 +1,44 @@
-"""Which tasks to poll when: pacing, jitter, backoff, end states and API health.
+"""The `Tracker`: which tasks to poll when, and what each answer means for the task.
 
 Pure asyncio (no Textual): the UI drives it from a worker with `run()`, the CLI `watch` command
 with `run_until_all_final()`, tests with `poll_due()` and a fake clock. It only ever reads
 (`source.get_task`, and `source.balance` as a health check); it never submits anything.
-Scheduling is a heap of (due, seq, task_id) with lazy deletion, so a poll costs O(log n) however
+Scheduling is a heap with lazy deletion (`schedule.py`), so a poll costs O(log n) however
 many tasks are tracked.
 
 Health is earned: it reads "connecting" until the API has answered. With nothing to poll, a
-free `balance()` request at start and then once a minute keeps it true.
+free `balance()` request at start and then once a minute keeps it true (`health.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Iterable
 
 from mjtui.api.errors import (
     ApimartError,
-    BadResponse,
     Forbidden,
     InsecureBaseUrl,
     InvalidTaskId,
-    NetworkError,
     NotFound,
     RateLimited,
-    ServerError,
     Unauthorized,
     ValidationFailed,
 )
 from mjtui.api.models import Status, Task
-from mjtui.backoff import ApiHealth, Health, HealthState, backoff_delay, jittered, spread
-
-__all__ = ["Health", "HealthState", "TaskSource", "TaskUpdate", "Tracker"]
+from mjtui.tracker.health import HEALTH_CHECK_EVERY, ApiHealth, Health, IdleHealthCheck
+from mjtui.tracker.pacing import Pacing, jittered
+from mjtui.tracker.schedule import PollQueue
+from mjtui.tracker.updates import TaskEntry, TaskSource, TaskUpdate, outcome_of
 
 logger = logging.getLogger(__name__)
 
-MAX_INTERVAL = 300.0
-HEALTH_CHECK_EVERY = 60.0  # seconds without any request before an idle health check
 # Errors that retrying cannot fix: the task stops being polled until `refresh()`.
 _PERMANENT = (InvalidTaskId, InsecureBaseUrl, ValidationFailed)
-# A health check that ends in one of these did not reach a working API.
-_CHECK_FAILURES = (NetworkError, ServerError, BadResponse)
-
-
-class TaskSource(Protocol):
-    """Anything that can fetch one task; `ApimartClient` is the real one."""
-
-    async def get_task(self, task_id: str) -> Task: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TaskUpdate:
-    """Something about one task changed: its data, its error state or its stalled flag.
-
-    Times are on the tracker's clock (`time.monotonic` by default), comparable with `at`.
-    """
-
-    task_id: str
-    task: Task | None  # None until the first successful poll when tracked without data
-    previous: Task | None
-    error: ApimartError | None = None  # the transient/permanent error of the last poll
-    failures: int = 0  # consecutive failed polls of this task
-    retry_at: float | None = None  # next poll, when `error` is set and it will be retried
-    stalled: bool = False  # running, but progress has not moved for `stall_after` seconds
-    unchanged_since: float | None = None  # when status/progress last moved (running tasks)
-    polling: bool = True  # still scheduled (False at end states and permanent errors)
-    at: float = 0.0
-
-    @property
-    def retry_in(self) -> float | None:
-        """Seconds from this update to the retry ("network error, retrying in 16 s")."""
-        return None if self.retry_at is None else max(0.0, self.retry_at - self.at)
-
-
-@dataclass(slots=True, eq=False)
-class _Entry:
-    """The tracker's mutable bookkeeping for one task."""
-
-    task_id: str
-    task: Task | None
-    moved_at: float
-    due: float = 0.0
-    seq: int = -1  # seq of this entry's live heap item; -1: not scheduled (lazy deletion)
-    failures: int = 0
-    error_key: tuple[str, str, int] | None = None
-    stalled: bool = False
-    mark: tuple[Status, int] | None = None  # (status, progress) at `moved_at`
-    first: bool = True
-    sent_for: float = 0.0  # the due time its latest poll was sent for
 
 
 class Tracker:
@@ -121,19 +64,14 @@ class Tracker:
             raise ValueError("max_concurrency must be at least 1")
         self._source = source
         self._clock = clock
-        self._min_interval = max(1e-6, min_interval)
-        self._interval = self._clamp(poll_interval)
-        self._jitter = max(0.0, min(jitter, 0.5))
+        self._pacing = Pacing(poll_interval, jitter=jitter, max_backoff=max_backoff,
+                              min_interval=min_interval, rng=rng or random.Random())
         self._max = max_concurrency
         self.stall_after = stall_after  # from the config (`stall_after`, default 180 s)
-        self._max_backoff = max_backoff
         self.on_update = on_update
-        self._rng = rng or random.Random()
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, TaskEntry] = {}
         self._active: set[str] = set()  # ids still to be polled
-        self._heap: list[tuple[float, int, str]] = []
-        self._seq = itertools.count()
-        self._forced: dict[str, None] = {}  # refresh() requests, in order
+        self._queue = PollQueue(self._entries)
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._api = ApiHealth(clock, on_health)
         self._stopping = False
@@ -142,12 +80,10 @@ class Tracker:
         self._sleep_until = -math.inf  # the run loop's wake-up time; earlier schedules wake it
         # The idle health check: only for sources that have `balance()`, only with nothing
         # to poll, due `health_check_every` after the last request (at once at start).
-        check = getattr(source, "balance", None) if health_check_every else None
-        self._check: Callable[[], Awaitable[object]] | None = check if callable(check) else None
-        self._check_every = health_check_every or HEALTH_CHECK_EVERY
-        self._check_at = -math.inf
-        self._check_failures = 0
-        self._checking: asyncio.Task[None] | None = None
+        balance = getattr(source, "balance", None) if health_check_every else None
+        self._check = IdleHealthCheck(
+            balance, health_check_every or HEALTH_CHECK_EVERY, self._api, clock, self._wake,
+            lambda: self._stopping, self._pacing) if callable(balance) else None
 
     # -- tracking ---------------------------------------------------------------------------
 
@@ -156,7 +92,7 @@ class Tracker:
         if task_id in self._entries:
             return
         now = self._clock()
-        entry = _Entry(task_id, last_known, moved_at=now)
+        entry = TaskEntry(task_id, last_known, moved_at=now)
         if last_known is not None:
             entry.mark = (last_known.status, last_known.progress)
         self._entries[task_id] = entry
@@ -170,7 +106,7 @@ class Tracker:
         if entry is not None:
             entry.seq = -1
             self._active.discard(task_id)
-            self._forced.pop(task_id, None)
+            self._queue.forced.pop(task_id, None)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -232,34 +168,25 @@ class Tracker:
         ids = self._entries if task_ids is None else task_ids
         for task_id in ids:
             if task_id in self._entries:
-                self._forced[task_id] = None
+                self._queue.force(task_id)
         self._api.clear_auth()
         self._wake.set()
 
     @property
     def poll_interval(self) -> float:
-        return self._interval
+        return self._pacing.interval
 
     @poll_interval.setter
     def poll_interval(self, value: float) -> None:
         """Change the cadence; pending due times are rescaled so their spread survives."""
-        new = self._clamp(value)
-        if new == self._interval:
+        pacing = self._pacing
+        new = pacing.clamp(value)
+        if new == pacing.interval:
             return
-        ratio, now = new / self._interval, self._clock()
-        self._interval = new
-        self._heap = []
-        for entry in self._entries.values():
-            if entry.seq >= 0:
-                if entry.due > now:
-                    entry.due = now + (entry.due - now) * ratio
-                entry.seq = next(self._seq)
-                self._heap.append((entry.due, entry.seq, entry.task_id))
-        heapq.heapify(self._heap)
+        ratio, now = new / pacing.interval, self._clock()
+        pacing.interval = new
+        self._queue.rescale(ratio, now)
         self._wake.set()
-
-    def _clamp(self, value: float) -> float:
-        return max(self._min_interval, min(MAX_INTERVAL, float(value)))
 
     # -- driving ----------------------------------------------------------------------------
 
@@ -340,7 +267,8 @@ class Tracker:
     def _pending(self) -> list[asyncio.Task[None]]:
         """Every request on its way: task polls and the health check."""
         polls = list(self._inflight.values())
-        return polls if self._checking is None else [*polls, self._checking]
+        checking = self._check.running if self._check is not None else None
+        return polls if checking is None else [*polls, checking]
 
     async def _cancel_inflight(self) -> None:
         polls = self._pending()
@@ -351,19 +279,10 @@ class Tracker:
 
     # -- scheduling -------------------------------------------------------------------------
 
-    def _schedule(self, entry: _Entry, due: float) -> None:
-        entry.due = due
-        entry.seq = seq = next(self._seq)
-        heapq.heappush(self._heap, (due, seq, entry.task_id))
+    def _schedule(self, entry: TaskEntry, due: float) -> None:
+        self._queue.push(entry, due)
         if due < self._sleep_until:
             self._wake.set()
-        if len(self._heap) > 2 * len(self._entries) + 64:  # too many dead items: compact
-            self._heap = [(e.due, e.seq, e.task_id) for e in self._entries.values() if e.seq >= 0]
-            heapq.heapify(self._heap)
-
-    def _is_live(self, item: tuple[float, int, str]) -> bool:
-        entry = self._entries.get(item[2])
-        return entry is not None and entry.seq == item[1]
 
     def _dispatch(self, now: float) -> float | None:
         """Start polls that are due at `now`, within the free slots; return the next due time."""
@@ -372,37 +291,28 @@ class Tracker:
             return None
         if api.gate.blocked(now):
             return api.gate.retry_at
-        forced, heap, entries = self._forced, self._heap, self._entries
+        queue, forced = self._queue, self._queue.forced
         while forced and len(self._inflight) < self._max:
-            task_id = next(iter(forced))
-            del forced[task_id]
-            if task_id in entries and task_id not in self._inflight:
-                self._start(entries[task_id], now)
+            entry = queue.pop_forced()
+            if entry is not None and entry.task_id not in self._inflight:
+                self._start(entry, now)
         if api.paused:
             return now if forced else None
-        while heap and len(self._inflight) < self._max:
-            item = heap[0]
-            if not self._is_live(item):
-                heapq.heappop(heap)
-            elif item[0] > now or item[2] in self._inflight:
+        while len(self._inflight) < self._max:
+            entry = queue.pop_due(now, self._inflight)
+            if entry is None:
                 break
-            else:
-                heapq.heappop(heap)
-                self._start(entries[item[2]], now)
-        while heap and not self._is_live(heap[0]):
-            heapq.heappop(heap)
+            self._start(entry, now)
+        next_due = queue.next_due()
         if forced:
             return now
-        next_due = heap[0][0] if heap else None
         check_at = self._health_check(now)
         if check_at is None:
             return next_due
         return check_at if next_due is None else min(next_due, check_at)
 
-    def _start(self, entry: _Entry, now: float) -> None:
-        # A poll sent late (no free slot) is caught up on by at most a quarter interval, so a
-        # long pause or outage does not come back as a burst of half-interval polls.
-        entry.seq, entry.sent_for = -1, max(min(entry.due, now), now - self._interval / 4)
+    def _start(self, entry: TaskEntry, now: float) -> None:
+        entry.seq, entry.sent_for = -1, self._pacing.sent_for(entry.due, now)
         poll = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
@@ -414,67 +324,24 @@ class Tracker:
     def _health_check(self, now: float) -> float | None:
         """Start the idle health check if it is due; return when it will be (None: not
         scheduled: a source without one, tasks to poll, or a check on its way)."""
-        if self._check is None or self._active or self._forced or self._checking is not None:
+        check = self._check
+        if check is None or self._active or self._queue.forced or check.running is not None:
             return None
-        if now < self._check_at:
-            return self._check_at
+        if now < check.at:
+            return check.at
         if self._inflight:  # a refresh of final tasks is on its way: it will tell
             return None
-        check = asyncio.get_running_loop().create_task(
-            self._run_check(self._check), name="mjtui-health-check")
-        if not check.done():  # an eager task (see _start) may have finished already
-            self._checking = check
+        check.start()
         return None
 
-    async def _run_check(self, check: Callable[[], Awaitable[object]]) -> None:
-        api, answered = self._api, False
-        error: ApimartError | None = None
-        try:
-            try:
-                await check()
-            except ApimartError as exc:
-                error = exc
-            except Exception as exc:  # a bug in the source must not stop polling
-                logger.debug("health check raised", exc_info=True)
-                error = BadResponse(f"unexpected error: {exc!r}")
-            answered = True
-            now = self._clock()
-            if self._stopping:
-                return
-            if isinstance(error, _CHECK_FAILURES):
-                api.failed(error, now)
-                self._check_failures += 1
-                self._check_at = now + backoff_delay(
-                    self._interval, self._check_failures, self._check_every, self._jitter,
-                    self._rng)
-                return
-            if isinstance(error, Unauthorized):
-                api.auth_failed(error, now)
-            elif isinstance(error, RateLimited):
-                api.rate_limited(error, now, base=self._interval * 2, cap=self._max_backoff,
-                                 jitter=self._jitter, rng=self._rng)
-            else:  # a balance, or a refusal (400, 403, a gateway's 404): the API is there
-                api.answered()
-            self._check_failures = 0
-            self._check_at = now + self._check_every
-        finally:
-            self._checking = None
-            if not answered and not self._stopping:
-                self._check_at = -math.inf  # cancelled: ask again next time
-            self._wake.set()
-
-    async def _poll(self, entry: _Entry) -> None:
+    async def _poll(self, entry: TaskEntry) -> None:
         task_id, answered = entry.task_id, False
         try:
-            try:
-                outcome: Task | ApimartError = await self._source.get_task(task_id)
-            except ApimartError as exc:
-                outcome = exc
-            except Exception as exc:  # a bug in the source must not stop polling
-                logger.debug("get_task(%s) raised", task_id, exc_info=True)
-                outcome = BadResponse(f"unexpected error: {exc!r}")
+            outcome = await outcome_of(lambda: self._source.get_task(task_id),
+                                       f"get_task({task_id})")
             answered = True
-            self._check_at = self._clock() + self._check_every  # the API was just asked
+            if self._check is not None:
+                self._check.postpone(self._clock())  # the API was just asked
             if self._entries.get(task_id) is entry and not self._stopping:
                 if isinstance(outcome, ApimartError):
                     self._on_error(entry, outcome, self._clock())
@@ -490,31 +357,18 @@ class Tracker:
 
     # -- outcomes ---------------------------------------------------------------------------
 
-    def _on_task(self, entry: _Entry, task: Task, now: float) -> None:
+    def _on_task(self, entry: TaskEntry, task: Task, now: float) -> None:
         self._api.answered()
-        entry.failures = 0
-        stalled = False
-        mark = (task.status, task.progress)
-        if mark != entry.mark:
-            entry.mark, entry.moved_at = mark, now
-        elif task.status.is_running:
-            stalled = now - entry.moved_at >= self.stall_after
+        stalled = entry.answered(task, now, self.stall_after)
         if task.status.is_final:
             self._finish(entry)
         else:
             self._active.add(entry.task_id)  # a refreshed task may come back to life
-            if entry.first:  # fan a burst of new tasks out over a whole interval
-                self._schedule(entry, now + spread(self._interval, self._rng))
-            else:
-                # Paced from when the poll was due, so the time the answer took (and any
-                # wait for a free slot) does not stretch every period: one poll per
-                # interval. A slow answer still gets half an interval of rest.
-                delay = jittered(self._interval, self._jitter, self._rng)
-                self._schedule(entry, max(entry.sent_for + delay, now + delay / 2))
+            self._schedule(entry, self._pacing.next_poll(entry.first, entry.sent_for, now))
         entry.first = False
         self._report(entry, task, None, stalled, now)
 
-    def _on_error(self, entry: _Entry, exc: ApimartError, now: float) -> None:
+    def _on_error(self, entry: TaskEntry, exc: ApimartError, now: float) -> None:
         entry.first = False
         if isinstance(exc, NotFound | Forbidden):
             self._api.answered()
@@ -524,20 +378,14 @@ class Tracker:
             self._finish(entry)
             self._report(entry, task, None, False, now)
         elif isinstance(exc, Unauthorized):
-            self._schedule(entry, now + self._interval)  # polled again after resume()
+            self._schedule(entry, now + self._pacing.interval)  # polled again after resume()
             if self._api.auth_failed(exc, now):
                 self._wake.set()  # run_until_all_final() raises it
         elif isinstance(exc, RateLimited):
-            self._api.rate_limited(
-                exc,
-                now,
-                base=self._interval * 2,
-                cap=self._max_backoff,
-                jitter=self._jitter,
-                rng=self._rng,
-            )
+            pacing = self._pacing
+            self._api.rate_limited(exc, now, pacing)
             # This task waits out the global pause like everyone, and says so on its row.
-            due = now + jittered(self._interval, self._jitter, self._rng)
+            due = now + jittered(pacing.interval, pacing.jitter, pacing.rng)
             self._schedule(entry, max(due, self._api.gate.retry_at))
             self._report(entry, entry.task, exc, entry.stalled, now)
         elif isinstance(exc, _PERMANENT):
@@ -545,52 +393,22 @@ class Tracker:
             self._report(entry, entry.task, exc, entry.stalled, now)
         else:
             entry.failures += 1
-            delay = backoff_delay(
-                self._interval, entry.failures, self._max_backoff, self._jitter, self._rng
-            )
-            self._schedule(entry, now + delay)
+            self._schedule(entry, self._pacing.retry(entry.failures, now))
             self._api.failed(exc, now)
             self._report(entry, entry.task, exc, entry.stalled, now)
 
-    def _finish(self, entry: _Entry) -> None:
+    def _finish(self, entry: TaskEntry) -> None:
         """Stop polling a task (end state or permanent error)."""
         entry.seq = -1
         self._active.discard(entry.task_id)
         self._wake.set()  # run_until_all_final() may be waiting for this one
 
-    def _report(
-        self,
-        entry: _Entry,
-        task: Task | None,
-        error: ApimartError | None,
-        stalled: bool,
-        now: float,
-    ) -> None:
-        """Store the new state and emit a TaskUpdate if anything the UI shows changed."""
-        previous = entry.task
-        key = None if error is None else (error.kind, error.message, entry.failures)
-        changed = (
-            (task is not previous and task != previous)
-            or key != entry.error_key
-            or stalled != entry.stalled
-        )
-        entry.task, entry.error_key, entry.stalled = task, key, stalled
-        if not changed or self.on_update is None:
+    def _report(self, entry: TaskEntry, task: Task | None, error: ApimartError | None,
+                stalled: bool, now: float) -> None:
+        """Store the new state; tell `on_update` if anything the UI shows changed."""
+        update = entry.record(task, error, stalled, now, polling=entry.task_id in self._active)
+        if update is None or self.on_update is None:
             return
-        polling = entry.task_id in self._active
-        running = task is not None and task.status.is_running
-        update = TaskUpdate(
-            task_id=entry.task_id,
-            task=task,
-            previous=previous,
-            error=error,
-            failures=entry.failures,
-            retry_at=entry.due if error is not None and polling else None,
-            stalled=stalled,
-            unchanged_since=entry.moved_at if running else None,
-            polling=polling,
-            at=now,
-        )
         try:
             self.on_update(update)
         except Exception:

@@ -1,0 +1,115 @@
+"""The headless subcommands: status, watch, imagine, action, modal, info, fake-server.
+
+`run_command` checks the arguments, opens the settings, session and client, and hands
+over to the command's module (`query` reads, `submit` starts jobs). Each command records
+the tasks it touches in the session, so the dashboard shows them later. Nothing here
+imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from mjtui.api.addresses import check_task_id
+from mjtui.api.errors import ApimartError
+from mjtui.cli.context import Context
+from mjtui.cli.query import run_status, run_watch
+from mjtui.cli.submit import run_action, run_imagine, run_modal
+from mjtui.errors import (
+    EXIT_CONFIG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    SessionError,
+)
+from mjtui.runtime import make_backend, open_session, settings_from_args
+from mjtui.text import printable
+
+
+def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run one subcommand; returns the exit code."""
+    out = out or sys.stdout
+    if refused_task_id(_task_id_arguments(args)):  # a usage error: before config, before any request
+        return EXIT_USAGE
+    try:
+        settings = settings_from_args(args)
+        if args.command == "fake-server":
+            return _fake_server(args)
+        if args.command == "info":
+            from mjtui.cli.info import print_info
+
+            print_info(settings, out)
+            return EXIT_OK
+        for warning in settings.warnings:  # a clamped poll interval, an unknown config key
+            print(f"mjtui: warning: {printable(warning)}", file=sys.stderr)
+        session = open_session(settings)
+        backend = make_backend(settings)
+    except (ConfigError, SessionError) as exc:
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ApimartError as exc:  # an insecure base URL
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    handler = _HANDLERS[args.command]
+    context = Context(args, backend, session, out, settings.poll_interval,
+                      read_only=settings.read_only)
+    context.stall_after = settings.stall_after
+    if getattr(args, "notify", None) is not None:  # only when asked: scripts get no surprises
+        context.notify_mode = settings.notify
+    try:
+        return asyncio.run(context.run(handler))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _task_id_arguments(args: argparse.Namespace) -> list[str]:
+    """The task IDs a command was given on its command line (`status`, `watch`: ids;
+    `action`, `modal`: id)."""
+    if args.command in ("status", "watch"):
+        return list(args.ids)
+    if args.command in ("action", "modal"):
+        return [args.id]
+    return []
+
+
+def refused_task_id(ids: list[str]) -> bool:
+    """Say on stderr why the first argument that is not a task ID is refused; True if one
+    was (the caller exits 2, having sent nothing)."""
+    for task_id in ids:
+        try:
+            check_task_id(task_id)
+        except ApimartError as exc:
+            print(f"mjtui: {printable(str(exc))}", file=sys.stderr, flush=True)
+            return True
+    return False
+
+
+def _fake_server(args: argparse.Namespace) -> int:
+    from mjtui.fake.server import serve
+
+    print(f"fake apimart on http://{args.host}:{args.port}  token: {args.token}", flush=True)
+    try:
+        serve(
+            host=args.host, port=args.port, tokens={args.token}, demo=args.seed_demo,
+            run_seconds=args.run_seconds, queue_seconds=args.queue_seconds,
+        )
+    except ValueError as exc:
+        print(f"mjtui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[[Context], Awaitable[int]]] = {
+    "status": run_status,
+    "watch": run_watch,
+    "imagine": run_imagine,
+    "action": run_action,
+    "modal": run_modal,
+}

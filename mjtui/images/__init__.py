@@ -1,0 +1,4 @@
+"""Pictures of finished tasks: guarded download, disk cache (LRU), decode, scaling to a pane
+of cells, saving originals. `cache` fetches and keeps them, `scale` crops and scales, `save`
+writes originals to a folder. No Textual here.
+"""
