@@ -46,7 +46,9 @@ _UNIFIED_STATUS = {
     "failed": Status.FAILURE,
     "cancelled": Status.FAILURE,
     "canceled": Status.FAILURE,
+    "cancel": Status.FAILURE,  # midjourney-proxy's spelling (docs/api-notes.md, "Odd shapes")
 }
+CANCELLED = "cancelled"  # the reason of a cancelled task that gives none
 
 
 def parse_status(value: Any) -> Status:
@@ -93,6 +95,31 @@ def parse_timestamp(value: Any) -> float | None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _is_cancel(value: Any) -> bool:
+    """CANCEL, CANCELLED, CANCELED in any case: final, reported as a failure."""
+    return _text(value).strip().lower() in ("cancel", "cancelled", "canceled")
+
+
+def _field(data: dict[str, Any], *names: str) -> Any:
+    """The first of `names` (snake_case, then its camelCase twin) that holds a value."""
+    for name in names:
+        value = data.get(name)
+        if value not in (None, "", [], 0):  # 0: an unset epoch time
+            return value
+    return None
+
+
+# A describe suggestion's prefix: a keycap digit (1️⃣ is a digit, U+FE0F, then U+20E3).
+_KEYCAP = re.compile(r"^\s*\d\ufe0f?\u20e3\s*")
+
+
+def describe_prompts(text: str) -> tuple[str, ...]:
+    """A describe result's suggestions, one per non-empty line, without their 1️⃣-4️⃣
+    prefixes. A literal backslash-n (some answers escape twice) splits too."""
+    lines = text.replace("\\n", "\n").splitlines()
+    return tuple(p for p in (_KEYCAP.sub("", line).strip() for line in lines) if p)
 
 
 def _id_text(value: Any) -> str:
@@ -154,10 +181,12 @@ class Task:
     start_time: float | None = None
     finish_time: float | None = None
     description: str = ""
+    video_urls: tuple[str, ...] = ()
 
     @classmethod
     def from_mj_view(cls, data: dict[str, Any], task_id: str = "") -> Task:
-        """Parse `GET /v1/midjourney/{id}` (not wrapped in `{code, data}`)."""
+        """Parse `GET /v1/midjourney/{id}` (not wrapped in `{code, data}`). The camelCase
+        twins (`failReason`, `imageUrls`, `submitTime`...) read as the snake_case fields."""
         status = parse_status(data.get("status"))
         progress = parse_progress(data.get("progress"))
         if status is Status.SUCCESS:
@@ -165,20 +194,29 @@ class Task:
         buttons = tuple(
             b for b in (Button.from_json(x) for x in _as_list(data.get("buttons"))) if b
         )
+        fail_reason = _text(_field(data, "fail_reason", "failReason"))
+        if not fail_reason and _is_cancel(data.get("status")):
+            fail_reason = CANCELLED
+        properties = data.get("properties") if isinstance(data.get("properties"), dict) else {}
+        prompt = _field(data, "prompt") or _field(properties, "finalPrompt", "final_prompt")
+        videos = _url_list(_field(data, "video_urls", "videoUrls")) or _url_list(
+            _field(data, "video_url", "videoUrl"))
         return cls(
             id=_id_text(data.get("id")) or task_id,
             status=status,
             progress=progress,
             action=_text(data.get("action")).upper(),
-            prompt=_text(data.get("prompt")),
-            fail_reason=_text(data.get("fail_reason") or data.get("failReason")),
-            grid_image_url=_text(data.get("grid_image_url")),
-            image_urls=_url_list(data.get("image_urls")),
+            prompt=_text(prompt),
+            fail_reason=fail_reason,
+            grid_image_url=_text(_field(data, "grid_image_url", "gridImageUrl")),
+            image_urls=_url_list(_field(data, "image_urls", "imageUrls"))
+            or _url_list(_field(data, "imageUrl")),
             buttons=buttons,
-            submit_time=parse_timestamp(data.get("submit_time") or data.get("created")),
-            start_time=parse_timestamp(data.get("start_time")),
-            finish_time=parse_timestamp(data.get("finish_time") or data.get("completed")),
+            submit_time=parse_timestamp(_field(data, "submit_time", "submitTime", "created")),
+            start_time=parse_timestamp(_field(data, "start_time", "startTime")),
+            finish_time=parse_timestamp(_field(data, "finish_time", "finishTime", "completed")),
             description=_text(data.get("description")),
+            video_urls=videos,
         )
 
     @classmethod
@@ -190,9 +228,10 @@ class Task:
         result = data.get("result") if isinstance(data.get("result"), dict) else {}
         urls = _url_list(result.get("images"))
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        fail_reason = _text(error.get("message"))
-        if not fail_reason and _text(data.get("status")).lower().startswith("cancel"):
-            fail_reason = "cancelled"
+        fail_reason = _text(error.get("message")) or _text(_field(data, "fail_reason",
+                                                                  "failReason"))
+        if not fail_reason and _is_cancel(data.get("status")):
+            fail_reason = CANCELLED
         return cls(
             id=_id_text(data.get("id")) or task_id,
             status=status,
@@ -203,11 +242,20 @@ class Task:
             image_urls=urls,
             submit_time=parse_timestamp(data.get("created")),
             finish_time=parse_timestamp(data.get("completed")),
+            description=_text(result.get("description") or data.get("description")),
+            video_urls=_url_list(result.get("videos")),
         )
 
     def with_status(self, status: Status, reason: str = "") -> Task:
         """A copy with a client-side status (EXPIRED, FORBIDDEN) that keeps the cached results."""
         return replace(self, status=status, fail_reason=reason or self.fail_reason)
+
+    @property
+    def prompts(self) -> tuple[str, ...]:
+        """A describe's suggested prompts (empty for every other kind of task)."""
+        if self.action != "DESCRIBE":
+            return ()
+        return describe_prompts(self.prompt) or describe_prompts(self.description)
 
     @property
     def is_grid(self) -> bool:

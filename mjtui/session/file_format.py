@@ -29,7 +29,7 @@ _ENTRY_KEYS = frozenset({"id", "label", "parent", "origin", "used_buttons", "sta
 _STATE_TEXT = ("action", "prompt", "fail_reason", "description", "grid_image_url")
 _STATE_TIMES = ("submit_time", "start_time", "finish_time")
 _STATE_KEYS = frozenset(
-    {"status", "progress", "image_urls", "buttons", *_STATE_TEXT, *_STATE_TIMES}
+    {"status", "progress", "image_urls", "video_urls", "buttons", *_STATE_TEXT, *_STATE_TIMES}
 )
 _BUTTON_KEYS = frozenset({"custom_id", "label", "emoji"})
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -79,6 +79,7 @@ def _entry_table(tracked: TrackedTask) -> dict[str, Any]:
     for key in _STATE_TEXT:
         _put(state, key, getattr(task, key))
     _put(state, "image_urls", list(task.image_urls))
+    _put(state, "video_urls", list(task.video_urls))
     for key in _STATE_TIMES:
         _put(state, key, _time(getattr(task, key)))
     buttons = []
@@ -168,6 +169,7 @@ def _entry_in(raw: Any, unknown: set[str]) -> TrackedTask:
         status=parse_status(_want(state, "status", str, "UNKNOWN", "state.")),
         progress=max(0, min(100, _want(state, "progress", int, 0, "state."))),
         image_urls=_strings(state, "image_urls", "state."),
+        video_urls=_strings(state, "video_urls", "state."),
         buttons=tuple(buttons),
         **{key: _want(state, key, str, "", "state.") for key in _STATE_TEXT},
         **{key: _time_in(state, key, "state.") for key in _STATE_TIMES},
