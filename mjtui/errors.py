@@ -59,7 +59,8 @@ class SessionError(MjtuiError):
         self.column = column
 
 
-RefusalReason = Literal["read_only", "unknown_task", "not_ready", "used", "busy", "not_modal"]
+RefusalReason = Literal["read_only", "unknown_task", "not_ready", "used", "busy", "not_modal",
+                        "unknown_outcome"]
 # Refusals that are the caller's to fix (exit 2); the rest say the task is not ready (1).
 USAGE_REFUSALS: frozenset[str] = frozenset({"read_only", "used", "not_modal"})
 

@@ -7,20 +7,36 @@ Both front ends call `Jobs`; neither posts a job by itself. The guards:
 - one button on one task is in flight at most once: a repeated key or command posts once;
 - a POST that got no answer may have started a job: its button is recorded as used, and it
   is never resent by itself (`OutcomeUnknown` goes back to the caller);
-- a MODAL answer goes only to a task the session knows as MODAL.
+- a MODAL answer goes only to a task the session knows as MODAL;
+- a new job (imagine, edits, describe, blend, video) is in flight at most once, and one
+  whose POST got no answer is recorded (`unknown_outcomes`) and not sent again as it was
+  unless the caller says `again=True`; a video of a task's tile needs that task SUCCESS.
 A refusal raises `JobRefused` before anything is posted. No Textual import.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import OutcomeUnknown
 from mjtui.api.models import Status, Submission, SubmitResult
+from mjtui.api.requests import BlendRequest, DescribeRequest, VideoRequest
 from mjtui.errors import JobRefused
 from mjtui.session import Session, TrackedTask
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownOutcome:
+    """A new job whose POST got no answer: it may be running, and billed."""
+
+    endpoint: str
+    body: dict[str, object]
+    at: float
 
 
 class Jobs:
@@ -39,6 +55,7 @@ class Jobs:
         self.read_only = read_only
         self._on_change = on_change  # the session changed (a button used): save it soon
         self._in_flight: set[tuple[str, str]] = set()
+        self.unknown_outcomes: list[UnknownOutcome] = []
 
     # -- guards --------------------------------------------------------------------------------
 
@@ -98,9 +115,48 @@ class Jobs:
         with self._submitting(task_id, "modal"):
             return await self.client.modal(task_id, prompt=prompt, mask_url=mask_url)
 
-    async def imagine(self, request: ImagineRequest) -> SubmitResult:
+    async def imagine(self, request: ImagineRequest, *, again: bool = False) -> SubmitResult:
+        return await self.start(request.submission(), again=again)
+
+    async def edits(self, request: ImagineRequest, *, again: bool = False) -> SubmitResult:
+        return await self.start(request.submission("edits"), again=again)
+
+    async def describe(self, request: DescribeRequest, *, again: bool = False) -> SubmitResult:
+        return await self.start(request.submission(), again=again)
+
+    async def blend(self, request: BlendRequest, *, again: bool = False) -> SubmitResult:
+        return await self.start(request.submission(), again=again)
+
+    async def video(self, request: VideoRequest, *, again: bool = False) -> SubmitResult:
+        return await self.start(request.submission(), again=again)
+
+    def check_start(self, submission: Submission, *, again: bool = False) -> None:
+        """Raise JobRefused if starting this new job now would break a guard."""
         self._check_writable()
-        return await self.client.imagine(request)
+        parent = submission.body.get("task_id")
+        if isinstance(parent, str):  # a video of a task's tile
+            tracked = self._known_writable(parent)
+            if tracked.task.status is not Status.SUCCESS:
+                raise JobRefused("not_ready", f"{parent} is {tracked.task.status.value}, not "
+                                              "SUCCESS: it has no image to use yet")
+        key = _job_key(submission)
+        if key in self._in_flight:
+            raise JobRefused("busy", f"this {submission.endpoint} is being submitted already")
+        if not again and any(_job_key(Submission(u.endpoint, u.body)) == key
+                             for u in self.unknown_outcomes):
+            raise JobRefused("unknown_outcome", f"this {submission.endpoint} was sent before "
+                             "and got no answer: it may be running (and billed) already")
+
+    async def start(self, submission: Submission, *, again: bool = False) -> SubmitResult:
+        """Start a new job: guards, one POST; a POST without an answer is recorded."""
+        self.check_start(submission, again=again)
+        with self._submitting(*_job_key(submission)):
+            try:
+                return await self.client.submit(submission)
+            except OutcomeUnknown:
+                self.unknown_outcomes.append(
+                    UnknownOutcome(submission.endpoint, dict(submission.body), time.time()))
+                raise
 
     @contextmanager
     def _submitting(self, task_id: str, what: str) -> Iterator[None]:
@@ -114,3 +170,8 @@ class Jobs:
     def _mark_used(self, task_id: str, custom_id: str) -> None:
         if custom_id and self.session.mark_button_used(task_id, custom_id):
             self._on_change()
+
+
+def _job_key(submission: Submission) -> tuple[str, str]:
+    """What makes two new jobs the same: the endpoint and the whole body."""
+    return submission.endpoint, json.dumps(submission.body, sort_keys=True, default=str)

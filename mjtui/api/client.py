@@ -29,12 +29,14 @@ from mjtui.api.errors import (
     ValidationFailed,
     error_from_response,
 )
-from mjtui.api.models import Balance, Submission, SubmitResult, Task
+from mjtui.api.models import Balance, Submission, SubmitResult, Task, Upload
 from mjtui.api.pool import build_transport
+from mjtui.api.requests import BlendRequest, DescribeRequest, VideoRequest
 
 DEFAULT_BASE_URL = "https://api.apimart.ai"
 DEFAULT_USER_AGENT = "mjtui"  # the app passes its version (mjtui.runtime.USER_AGENT)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
+UPLOAD_PATH = "/v1/uploads/images"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 # A slow-drip response resets httpx's per-read timeout forever; this caps the whole exchange.
 DEFAULT_DEADLINE = 60.0
@@ -62,6 +64,12 @@ class ImagineRequest:
     raw: bool | None = None
     draft: bool | None = None
     image_urls: tuple[str, ...] = ()
+    iw: float | None = None  # image prompt weight, --iw
+    sw: int | None = None  # style reference weight, --sw
+    cw: int | None = None  # character reference weight, --cw
+    repeat: int | None = None  # run the job this many times, --repeat
+    sref: str | None = None  # style reference image URL
+    cref: str | None = None  # character reference image URL
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_body(self) -> dict[str, Any]:
@@ -70,6 +78,10 @@ class ImagineRequest:
             body["image_urls"] = list(self.image_urls)
         body.update(self.extra)
         return body
+
+    def submission(self, endpoint: str = "imagine") -> Submission:
+        """The POST: `imagine`, or `edits` (the same fields plus the image to rewrite)."""
+        return Submission(endpoint, self.to_body())
 
 
 class ApimartClient:
@@ -145,11 +157,12 @@ class ApimartClient:
         task = Task.from_unified_view(await self._request_json("GET", path), task_id)
         return task if task.id == task_id else replace(task, id=task_id)
 
-    async def balance(self) -> Balance:
-        """This key's balance: `GET /v1/balance`. Free, so the tracker uses it as a health
-        check when nothing is being polled. A refusal answered as 200 raises ValidationFailed
-        with the API's own sentence."""
-        data = await self._request_json("GET", "/v1/balance")
+    async def balance(self, *, account: bool = False) -> Balance:
+        """This key's balance (`GET /v1/balance`), or the whole account's with `account`
+        (`GET /v1/user/balance`). Free, so the tracker uses it as a health check when
+        nothing is being polled. A refusal answered as 200 raises ValidationFailed with the
+        API's own sentence."""
+        data = await self._request_json("GET", "/v1/user/balance" if account else "/v1/balance")
         balance = Balance.from_json(data)
         if balance is None:
             message, code = data.get("message") or data.get("msg"), data.get("code")
@@ -161,7 +174,30 @@ class ApimartClient:
     # -- submissions ---------------------------------------------------------------------
 
     async def imagine(self, request: ImagineRequest) -> SubmitResult:
-        return await self.submit(Submission("imagine", request.to_body()))
+        return await self.submit(request.submission())
+
+    async def edits(self, request: ImagineRequest) -> SubmitResult:
+        """Rewrite `request.image_urls[0]` after the prompt (imagine's fields apply)."""
+        return await self.submit(request.submission("edits"))
+
+    async def describe(self, request: DescribeRequest) -> SubmitResult:
+        return await self.submit(request.submission())
+
+    async def blend(self, request: BlendRequest) -> SubmitResult:
+        return await self.submit(request.submission())
+
+    async def video(self, request: VideoRequest) -> SubmitResult:
+        return await self.submit(request.submission())
+
+    async def upload(self, content: bytes, filename: str, content_type: str) -> Upload:
+        """Upload an image (multipart, field `file`) and return where it now lives. Free
+        and creates no job, so a timeout here is an ordinary error, safe to try again."""
+        files = {"file": (filename, content, content_type)}
+        data = await self._request_json("POST", UPLOAD_PATH, files=files)
+        upload = Upload.from_json(data)
+        if upload is None:
+            raise BadResponse("the API took the upload but sent no URL back", http_status=200)
+        return upload
 
     async def submit(self, submission: Submission) -> SubmitResult:
         """POST one billed request. Sent once; an unanswered one raises OutcomeUnknown."""
@@ -232,10 +268,11 @@ class ApimartClient:
     # -- plumbing ------------------------------------------------------------------------
 
     async def _request_json(
-        self, method: str, path: str, json_body: dict[str, Any] | None = None
+        self, method: str, path: str, json_body: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:
         try:
-            return await self._request_json_unscrubbed(method, path, json_body)
+            return await self._request_json_unscrubbed(method, path, json_body, files)
         except ApimartError as exc:
             raise self._scrubbed(exc) from None
 
@@ -247,10 +284,11 @@ class ApimartClient:
         return exc
 
     async def _request_json_unscrubbed(
-        self, method: str, path: str, json_body: dict[str, Any] | None
+        self, method: str, path: str, json_body: dict[str, Any] | None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Any:
         status, headers, raw = await self._exchange(
-            method, self.base_url + path, json_body, self._auth, MAX_JSON_BYTES
+            method, self.base_url + path, json_body, self._auth, MAX_JSON_BYTES, files=files
         )
         if not 200 <= status < 300:
             error = error_from_response(
@@ -259,7 +297,8 @@ class ApimartClient:
                 content_type=headers.get("content-type", ""),
                 retry_after=headers.get("retry-after"),
             )
-            if method == "POST" and status in GATEWAY_STATUSES and error.code is None:
+            if files is None and method == "POST" and status in GATEWAY_STATUSES \
+                    and error.code is None:
                 # A proxy's own 502/503/504 page, not the API's answer: the job behind it may
                 # have started all the same.
                 raise OutcomeUnknown(
@@ -285,12 +324,15 @@ class ApimartClient:
         json_body: dict[str, Any] | None,
         headers: dict[str, str],
         max_bytes: int,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[int, httpx.Headers, bytes]:
-        """One request with a body cap and an overall deadline, mapped to ApimartError."""
-        billed = method == "POST"
+        """One request with a body cap and an overall deadline, mapped to ApimartError. A
+        POST is billed (its lost answer is OutcomeUnknown) unless it is an upload (`files`)."""
+        billed = method == "POST" and files is None
         try:
             async with asyncio.timeout(self.deadline):
-                request = self.http.build_request(method, url, json=json_body, headers=headers)
+                request = self.http.build_request(method, url, json=json_body, files=files,
+                                                  headers=headers)
                 # Image CDNs redirect; the API never should (and the token must not follow).
                 response = await self.http.send(
                     request, stream=True, follow_redirects=not headers

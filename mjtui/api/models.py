@@ -332,6 +332,33 @@ class Balance:
             return None
         return cls(None if unlimited else remaining, used, unlimited)
 
+    def to_json(self) -> dict[str, Any]:
+        """The API's own numbers: `remain_balance` is -1 when the quota is unlimited."""
+        remaining = -1 if self.unlimited else self.remaining
+        return {"remain_balance": remaining, "used_balance": self.used,
+                "unlimited": self.unlimited}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """What `POST /v1/uploads/images` answered: the image's URL (valid for 72 hours)."""
+
+    url: str
+    size: int | None = None
+    created_at: float | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Upload | None:
+        """The documented top-level shape, or one wrapped in `data`; None without a URL."""
+        if not isinstance(data, dict):
+            return None
+        body = data.get("data") if isinstance(data.get("data"), dict) else data
+        url = body.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return None
+        size = body.get("bytes")
+        size = size if isinstance(size, int) and not isinstance(size, bool) else None
+        return cls(url, size, parse_timestamp(body.get("created_at")))
 
 ENDPOINT_PREFIX = "/v1/midjourney/generations"
 
