@@ -105,7 +105,7 @@ def test_status_human_and_json(capsys, fake) -> None:
     assert code == 0
     record = json.loads(out)
     assert JSON_KEYS <= set(record) and "error" not in record
-    assert set(record) - JSON_KEYS <= {"label", "parent"}
+    assert set(record) - JSON_KEYS <= {"label", "parent", "prompts", "video_urls"}
     job = fake.job(task_id)
     base = fake.requests[-1]  # the status GET
     assert base.path == f"/v1/midjourney/{task_id}"
@@ -552,15 +552,17 @@ def test_demo_status_lists_the_seeded_jobs(capsys, isolated_dirs) -> None:
     code, out, _ = run(capsys, "--demo", "status")
     assert code == 1  # the demo holds a failed job
     lines = out.splitlines()
-    assert len(lines) == 7
+    assert len(lines) == 9
     statuses = " ".join(lines)
     for status in ("DONE", "FAILED", "NEEDS INPUT", "RUNNING", "SUBMITTED"):
         assert status in statuses
     code, out, _ = run(capsys, "status", "--json", "--demo")
     records = [json.loads(line) for line in out.splitlines()]
-    assert len(records) == 7 and all(JSON_KEYS <= set(r) for r in records)
+    assert len(records) == 9 and all(JSON_KEYS <= set(r) for r in records)
     assert [r["id"] for r in records] == [line.split()[0] for line in lines]
     assert any(r["fail_reason"].startswith("Banned prompt") for r in records)
+    assert any(len(r["prompts"]) == 4 for r in records)  # the finished describe
+    assert any(len(r["video_urls"]) == 2 for r in records)  # the finished video
     demo = isolated_dirs / "data" / "sessions" / "demo.toml"
     assert demo.exists() and not session_file().exists()
 
@@ -580,7 +582,7 @@ def test_a_demo_killed_while_running_comes_back_with_the_same_jobs(tmp_path: Pat
     fake = FakeApimart(tokens={DEMO_TOKEN})
     again = load_session(path)
     prepare_demo(fake, again)
-    assert len(again) == 7 and set(again.tasks) <= set(fake.store.jobs)
+    assert len(again) == 9 and set(again.tasks) <= set(fake.store.jobs)
 
 
 # -- subprocesses: no TTY, exit codes, no Textual ----------------------------------------
@@ -607,7 +609,7 @@ def test_headless_commands_do_not_import_textual(isolated_dirs) -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env_for_subprocess(), check=False,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
     assert result.stdout.splitlines()[-1] == "False", result.stderr
-    assert len(result.stdout.splitlines()) == 8  # the 7 demo jobs, then the answer
+    assert len(result.stdout.splitlines()) == 10  # the 9 demo jobs, then the answer
 
 
 def test_info_never_shows_the_token(capsys, fake) -> None:
@@ -638,7 +640,7 @@ def test_fake_server_command(isolated_dirs) -> None:
                 time.sleep(0.1)
         assert anonymous.status_code == 401
         ok = httpx.get(url, headers={"Authorization": "Bearer sk-cli-token"}, timeout=2)
-        assert ok.status_code == 200 and ok.json()["code"] == 200
+        assert ok.status_code == 200 and ok.json()["success"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=10)

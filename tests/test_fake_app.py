@@ -355,7 +355,7 @@ async def test_structured_fields_blend_describe_edits_video_remix(client, clock,
     remix = await submit(client, f"{GEN}/remix-subtle", task_id=v8, index=2)
     assert fake.job(remix).parent_id == v8
     balance = (await client.get("/v1/balance")).json()
-    assert balance["code"] == 200 and balance["data"]["remain_balance"] < 100
+    assert balance["success"] is True and balance["remain_balance"] < 100
 
 
 async def test_request_log(client, clock, fake) -> None:
@@ -407,7 +407,7 @@ async def test_faults(client, fake) -> None:
     fake.faults.add(Fault("huge", size=300_000, times=1))
     assert len((await client.get("/v1/balance")).content) == 300_000
     fake.faults.add(Fault("trickle", chunk_size=8, delay=0.001, times=1))
-    assert (await client.get("/v1/balance")).json()["code"] == 200
+    assert (await client.get("/v1/balance")).json()["success"] is True
 
     fault = fake.faults.add(Fault("status", status=503, path_prefix="/v1/tasks/"))
     assert (await client.get("/v1/balance")).status_code == 200
@@ -446,7 +446,8 @@ async def test_demo_seed_has_every_state(clock) -> None:
     jobs = seed_demo_jobs(fake)
     states = {j.label: fake.state(j.id) for j in jobs}
     assert sorted(s.status for s in states.values()) == [
-        "FAILURE", "IN_PROGRESS", "IN_PROGRESS", "MODAL", "SUBMITTED", "SUCCESS", "SUCCESS"]
+        "FAILURE", "IN_PROGRESS", "IN_PROGRESS", "MODAL", "SUBMITTED", "SUCCESS", "SUCCESS",
+        "SUCCESS", "SUCCESS"]
     by_action = {j.action: j for j in jobs}
     assert fake.job(by_action["UPSCALE"].id).parent_id == jobs[0].id
     assert by_action["INPAINT"].parent_id == by_action["UPSCALE"].id
@@ -456,4 +457,4 @@ async def test_demo_seed_has_every_state(clock) -> None:
         assert (await mj(client, by_action["UPSCALE"].id))["buttons"]
         clock.advance(150)
         statuses = [(await mj(client, j.id))["status"] for j in jobs]
-        assert "SUBMITTED" not in statuses and statuses.count("SUCCESS") == 4
+        assert "SUBMITTED" not in statuses and statuses.count("SUCCESS") == 6

@@ -252,10 +252,15 @@ class Task:
 
     @property
     def prompts(self) -> tuple[str, ...]:
-        """A describe's suggested prompts (empty for every other kind of task)."""
-        if self.action != "DESCRIBE":
+        """A describe's suggested prompts (empty for every other kind of task). The unified
+        view names no action: there, text whose every line starts with a keycap counts."""
+        if self.action not in ("DESCRIBE", ""):
             return ()
-        return describe_prompts(self.prompt) or describe_prompts(self.description)
+        for text in (self.prompt, self.description):
+            lines = [line for line in text.replace("\\n", "\n").splitlines() if line.strip()]
+            if lines and (self.action or all(_KEYCAP.match(line) for line in lines)):
+                return describe_prompts(text)
+        return ()
 
     @property
     def is_grid(self) -> bool:

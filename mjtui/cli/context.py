@@ -127,6 +127,8 @@ def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | Non
         ],
         "label": tracked.label if tracked else "",
         "parent": tracked.parent_id if tracked else "",
+        "prompts": list(task.prompts),
+        "video_urls": list(task.video_urls),
     }
     if error is not None:
         data["error"] = error.to_dict()

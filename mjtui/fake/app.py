@@ -32,10 +32,12 @@ from .faults import (
 )
 from .jobs import GRID, Job, JobStore, Snapshot, mj_view, unified_view
 from .submit import ApiError, SubmitHandlers, bad
+from .uploads import UploadStore
 
 UNAUTHORIZED = {"error": {"message": "Invalid API key provided",
                           "type": "authentication_error", "code": "invalid_api_key"}}
 INITIAL_BALANCE = 100.0
+JOB_PRICE = 0.05  # per job (a video: per clip); charged when it starts, refunded if it fails
 
 
 class FakeApimart(SubmitHandlers):
@@ -58,6 +60,7 @@ class FakeApimart(SubmitHandlers):
         self.store = JobStore(seed)
         self.faults = FaultSet()
         self.requests: list[RecordedRequest] = []
+        self.uploads = UploadStore()
         gen, follow = r"^/v1/midjourney/generations", "|".join(ENDPOINT_FAMILIES)
         table: list[tuple[str, str, Callable[..., Response]]] = [
             ("POST", gen + r"(?:/imagine)?$", self.submit_imagine),
@@ -69,6 +72,7 @@ class FakeApimart(SubmitHandlers):
             ("GET", r"^/v1/midjourney/(?P<task_id>[^/]+)$", self.get_mj),
             ("GET", r"^/v1/tasks/(?P<task_id>[^/]+)$", self.get_unified),
             ("GET", r"^/(?:v1/)?(?:user/)?balance$", self.get_balance),
+            ("POST", r"^/v1/uploads/images$", self.post_upload),
         ]
         self._routes = [(m, re.compile(p), h) for m, p, h in table]
 
@@ -82,6 +86,11 @@ class FakeApimart(SubmitHandlers):
     def job(self, task_id: str) -> Job:
         """The stored job (KeyError when unknown), for tests and the demo."""
         return self.store.jobs[task_id]
+
+    def cancel(self, task_id: str, reason: str = "") -> None:
+        """Cancel a job now, as the server would: it reads CANCEL from then on."""
+        job = self.job(task_id)
+        job.cancel_at, job.cancel_reason = self.clock(), reason
 
     def state(self, task_id: str) -> Snapshot:
         """The job's state at the fake's current time."""
@@ -134,6 +143,12 @@ class FakeApimart(SubmitHandlers):
     def _dispatch(self, req: Request) -> Response:
         if req.path.startswith("/fake-cdn/"):
             return self._cdn(req)
+        if req.path == "/_fake/cancel" and req.method == "POST":
+            body = req.json if isinstance(req.json, dict) else {}
+            if str(body.get("task_id")) not in self.store.jobs:
+                return json_response({"error": {"message": "no such task"}}, 404)
+            self.cancel(str(body["task_id"]), str(body.get("reason") or ""))
+            return json_response({"cancelled": body["task_id"]})
         if req.path.startswith("/_fake/"):
             return control(self.faults, self.requests, req)
         if req.token is None or req.token not in self.tokens:
@@ -166,16 +181,27 @@ class FakeApimart(SubmitHandlers):
         return json_response({"code": 200, "data": data})
 
     def get_balance(self, req: Request) -> Response:
-        """``GET /v1/balance``: each successful job of this key costs 0.05."""
+        """``GET /v1/balance`` (and the account's, the same here): a job of this key costs
+        JOB_PRICE per image set or clip from the moment it starts; a failed or cancelled
+        one is refunded, and one waiting in MODAL is charged when it is answered."""
         now = self.clock()
-        used = 0.05 * sum(1 for j in self.store.jobs.values() if j.owner == req.token
-                          and j.state(now, self.stall_seconds).status == "SUCCESS")
-        return json_response({"code": 200, "data": {
-            "remain_balance": round(INITIAL_BALANCE - used, 4), "used_balance": round(used, 4),
-            "unlimited_quota": False}})
+        used = JOB_PRICE * sum(
+            j.batch_size if j.kind == "video" else 1 for j in self.store.jobs.values()
+            if j.owner == req.token
+            and j.state(now, self.stall_seconds).status not in ("FAILURE", "CANCEL", "MODAL"))
+        return json_response({"success": True, "remain_balance": round(INITIAL_BALANCE - used, 4),
+                              "used_balance": round(used, 4), "unlimited_quota": False})
+
+    def post_upload(self, req: Request) -> Response:
+        """``POST /v1/uploads/images``: see :mod:`mjtui.fake.uploads`."""
+        return self.uploads.handle(req, self.clock())
 
     def _cdn(self, req: Request) -> Response:
-        """``/fake-cdn/<id>/{grid,0..3}.png`` of SUCCESS jobs; no auth, like a CDN."""
+        """``/fake-cdn/<id>/{grid,0..3}.png`` of SUCCESS jobs, and uploaded images; no
+        auth, like a CDN."""
+        if req.path.startswith("/fake-cdn/uploads/") and req.method in ("GET", "HEAD"):
+            found = self.uploads.serve(req.path.rsplit("/", 1)[-1], self.clock())
+            return found or Response(404, b"Not Found", "text/plain")
         m = re.match(r"^/fake-cdn/([^/]+)/(grid|[0-3]|video_\d+)\.(png|mp4)$", req.path)
         job = self.store.get(m.group(1)) if m else None
         asset = None

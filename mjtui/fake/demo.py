@@ -4,7 +4,9 @@ Submit times are backdated against the fake's clock so that, right after
 seeding, the store holds: a finished imagine grid, an upscaled single from it,
 a MODAL task (Vary (Region) on that single, awaiting input), a failed job, a
 stalled job (stuck at 85 %), a running job (~40 %, done in about two
-minutes of real time) and a queued one.  All belong to :data:`DEMO_TOKEN`.
+minutes of real time) and a queued one; then a finished describe (four suggested
+prompts) and a finished two-clip video of the upscaled single.  All belong to
+:data:`DEMO_TOKEN`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .app import FakeApimart
-from .jobs import GRID, INSTANT_RUN, SINGLE
+from .jobs import DESCRIBE, GRID, INSTANT_RUN, SINGLE, VIDEO
 
 DEMO_TOKEN = "sk-demo-not-a-secret"
+DESCRIBE_TEXT = (
+    "1️⃣ a lone lighthouse on a rocky cliff at dusk, golden volumetric light --ar 3:2\n\n"
+    "2️⃣ coastal landscape painting, lighthouse beam over a stormy sea, moody --ar 3:2\n\n"
+    "3️⃣ cinematic still of a white lighthouse, warm sunset haze, matte painting --ar 3:2\n\n"
+    "4️⃣ a lighthouse keeper's view at twilight, soft rim light, oil on canvas --ar 3:2"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,10 @@ def seed_demo_jobs(fake: FakeApimart) -> list[DemoJob]:
     add("queued", "IMAGINE",
         "isometric cutaway of a cozy underground bakery, warm lamplight, tiny figures", 5,
         queue_s=60, run_s=90)
+    add("describe of the lighthouse", "DESCRIBE", DESCRIBE_TEXT, 3000, DESCRIBE,
+        description=DESCRIBE_TEXT, queue_s=0.0, run_s=2.0, markers=False)
+    add("video of U2 (2 clips)", "VIDEO", grid_prompt, 2800, VIDEO, parent_id=single,
+        batch_size=2, queue_s=5, run_s=60, description="/video motion=low")
     return out
 
 

@@ -75,6 +75,8 @@ class Request:
     base_url: str
     token: str | None
     auth_present: bool
+    body: bytes = b""  # the raw body (multipart uploads read it)
+    content_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,8 @@ async def read_request(scope: dict[str, Any], receive: Receive) -> Request:
         server = scope.get("server") or ("127.0.0.1", 80)
         host = f"{server[0]}:{server[1]}"
     body, parsed = b"".join(chunks), None
-    if body.strip():
+    content_type = headers.get("content-type", "")
+    if body.strip() and not content_type.lower().startswith("multipart/"):
         try:
             parsed = json.loads(body)
         except ValueError:
@@ -296,4 +299,4 @@ async def read_request(scope: dict[str, Any], receive: Receive) -> Request:
                    query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
                    json=parsed, base_url=f"{scope.get('scheme', 'http')}://{host}",
                    token=token.strip() or None if scheme_word.lower() == "bearer" else None,
-                   auth_present=bool(auth))
+                   auth_present=bool(auth), body=body, content_type=content_type)

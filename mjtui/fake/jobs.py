@@ -13,6 +13,9 @@ Deterministic outcomes, chosen from the job's (effective) prompt:
   word.
 * ``--stall``: progress rises to 85 %, then stays ``IN_PROGRESS`` at 85 % for
   :data:`STALL_SECONDS` (10 min of fake time) before it succeeds.
+* ``--cancel``: the job runs to 20 %, then the server cancels it: the MJ view says
+  ``CANCEL`` (the midjourney-proxy spelling) with no reason, the unified view
+  ``cancelled``.  ``FakeApimart.cancel`` (or ``POST /_fake/cancel``) cancels any job now.
 * anything else succeeds after ``queue_seconds + run_seconds``.
 
 Plain upscales (U1-U4) are local crops: they ignore the markers and succeed
@@ -38,6 +41,7 @@ MODAL_TIMEOUT_REASON = "modal input not received within 30 minutes; cancelled an
 STALL_SECONDS = 600.0
 STALL_PROGRESS = 85
 FAIL_PROGRESS = 40
+CANCEL_PROGRESS = 20
 INSTANT_RUN = 0.05
 MEDIA_TTL = 72 * 3600  # unified `expires_at` = finish + 72 h
 
@@ -57,6 +61,8 @@ def outcome_for(prompt: str) -> tuple[str, str]:
             words = _WORD_RE.findall(prompt.replace("--fail", " "))
             word = words[0] if words else "prompt"
         return "fail", word.strip(",.;:").lower()
+    if "--cancel" in prompt.split():
+        return "cancel", ""
     if "--stall" in prompt:
         return "stall", ""
     return "success", ""
@@ -66,16 +72,16 @@ def outcome_for(prompt: str) -> tuple[str, str]:
 class Snapshot:
     """The state of a job at one instant (what a GET shows)."""
 
-    status: str  # NOT_START | SUBMITTED | IN_PROGRESS | MODAL | SUCCESS | FAILURE
+    status: str  # NOT_START | SUBMITTED | IN_PROGRESS | MODAL | SUCCESS | FAILURE | CANCEL
     progress: int
     start_time: float | None
     finish_time: float | None
     fail_reason: str = ""
-    cancelled: bool = False  # the MODAL timeout: unified view says "cancelled"
+    cancelled: bool = False  # the MODAL timeout or a cancel: unified view says "cancelled"
 
     @property
     def done(self) -> bool:
-        return self.status in ("SUCCESS", "FAILURE")
+        return self.status in ("SUCCESS", "FAILURE", "CANCEL")
 
 
 @dataclass
@@ -109,9 +115,13 @@ class Job:
     awaits_modal: bool = False  # starts in MODAL (inpaint, custom zoom)
     modal_answered_at: float | None = None
     mask_url: str | None = None
+    cancel_at: float | None = None  # the server cancels it then (``--cancel``, ``cancel()``)
+    cancel_reason: str = ""
 
     def state(self, now: float, stall_seconds: float = STALL_SECONDS) -> Snapshot:
         """Compute the status at ``now`` from the plan (no stored state)."""
+        if self.cancel_at is not None and now >= self.cancel_at:
+            return Snapshot("CANCEL", 0, None, self.cancel_at, self.cancel_reason, True)
         if self.awaits_modal and self.modal_answered_at is None:
             deadline = self.submitted_at + MODAL_TIMEOUT
             if now >= deadline:
@@ -179,6 +189,9 @@ class JobStore:
         job = Job(id=self.new_id(), owner=owner, action=action, prompt=prompt, kind=kind,
                   submitted_at=now, hash=self.new_hash(), queue_s=queue_s, run_s=run_s,
                   outcome=outcome, fail_word=word, **fields)
+        if outcome == "cancel":
+            job.outcome = "success"
+            job.cancel_at = now + queue_s + run_s * CANCEL_PROGRESS / 100
         if not job.image_key:
             job.image_key, job.image_prompt = job.id, prompt
         return self.add(job)
@@ -260,7 +273,7 @@ def mj_view(job: Job, snap: Snapshot, base_url: str) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": job.id, "status": snap.status, "action": job.action,
         "progress": f"{snap.progress}%", "prompt": job.prompt,
-        "fail_reason": snap.fail_reason if snap.status == "FAILURE" else "",
+        "fail_reason": snap.fail_reason if snap.status in ("FAILURE", "CANCEL") else "",
         "grid_image_url": f"{base_url}/fake-cdn/{job.id}/grid.png" if ok and job.kind == GRID
         else "",
         "image_urls": image_urls(job, base_url) if ok else [],
@@ -283,7 +296,7 @@ def unified_view(job: Job, snap: Snapshot, base_url: str) -> dict[str, Any]:
     """
     status = {"NOT_START": "pending", "SUBMITTED": "pending", "MODAL": "pending",
               "IN_PROGRESS": "processing", "SUCCESS": "completed",
-              "FAILURE": "failed"}[snap.status]
+              "FAILURE": "failed", "CANCEL": "cancelled"}[snap.status]
     if snap.cancelled:
         status = "cancelled"
     data: dict[str, Any] = {
@@ -303,6 +316,8 @@ def unified_view(job: Job, snap: Snapshot, base_url: str) -> dict[str, Any]:
             urls = image_urls(job, base_url)
             url: list[str] | str = urls if job.kind == GRID else urls[0]
             data["result"] = {"images": [{"url": url, "expires_at": expires}]}
+    if status == "cancelled" and snap.fail_reason:
+        data["error"] = {"code": 9, "message": snap.fail_reason, "type": "task_cancelled"}
     if status == "failed":
         code = 24 if snap.fail_reason.startswith("Banned") else 9  # mj-proxy ReturnCode values
         data["error"] = {"code": code, "message": snap.fail_reason, "type": "task_failed"}
