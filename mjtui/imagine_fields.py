@@ -23,6 +23,9 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "weird": (0, 3000),
     "seed": (0, 4294967295),
 }
+# The reference and repeat fields (not in the imagine form's number fields).
+REFERENCE_RANGES: dict[str, tuple[int, int]] = {"sw": (0, 1000), "cw": (0, 100), "repeat": (2, 40)}
+IW_RANGE = (0.0, 3.0)
 VERSION_HINT = f"{' '.join(VERSIONS)} niji {'/'.join(NIJI_VERSIONS)}"
 _RATIO = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,4})\s*$")
 _NIJI = re.compile(r"^niji\s*(\S*)$", re.IGNORECASE)
@@ -107,10 +110,12 @@ def check_request(request: ImagineRequest) -> tuple[ImagineRequest, dict[str, st
             fixed = replace(fixed, version=version, niji=niji or request.niji)
     if request.niji and fixed.version is not None and fixed.version not in NIJI_VERSIONS:
         errors["version"] = f"niji takes {' or '.join(NIJI_VERSIONS)}, not {fixed.version}"
-    for name, (low, high) in INT_RANGES.items():
+    for name, (low, high) in (INT_RANGES | REFERENCE_RANGES).items():
         value = getattr(request, name)
         if value is not None:
             errors[name] = check_int(str(value), low, high)[1]
+    if request.iw is not None and not IW_RANGE[0] <= request.iw <= IW_RANGE[1]:
+        errors["iw"] = f"{IW_RANGE[0]:g} to {IW_RANGE[1]:g}"
     if request.quality is not None:
         errors["quality"] = check_quality(request.quality)[1]
     if request.style is not None:

@@ -80,13 +80,14 @@ class Jobs:
             raise JobRefused("busy", f"the answer to {task_id} is being submitted already")
 
     def _known_writable(self, task_id: str) -> TrackedTask:
-        self._check_writable()
+        self.check_writable()
         tracked = self.session.get(task_id)
         if tracked is None:
             raise JobRefused("unknown_task", f"{task_id} is not in the session")
         return tracked
 
-    def _check_writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise JobRefused when no job may start at all (read-only)."""
         if self.read_only:
             raise JobRefused("read_only", "read-only: no job is started (read_only in the "
                                           "config, or --read-only)")
@@ -132,7 +133,7 @@ class Jobs:
 
     def check_start(self, submission: Submission, *, again: bool = False) -> None:
         """Raise JobRefused if starting this new job now would break a guard."""
-        self._check_writable()
+        self.check_writable()
         parent = submission.body.get("task_id")
         if isinstance(parent, str):  # a video of a task's tile
             tracked = self._known_writable(parent)

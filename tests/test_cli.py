@@ -14,20 +14,19 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cli_fixtures import cli, point_at
+from cli_fixtures import cli, fake_fixture, server_fixture  # noqa: F401 - fixtures
 
 import mjtui.runtime
 from mjtui.api.client import ApimartClient
 from mjtui.api.models import Status
 from mjtui.cli.arguments import split_command
-from mjtui.fake import FakeApimart, Fault, LoopbackFakeServer
+from mjtui.fake import FakeApimart, Fault
 from mjtui.session import SessionError, load_session, resolve_session_path
 
 TOKEN = "sk-fake-token"
@@ -35,20 +34,6 @@ GEN = "/v1/midjourney/generations"
 JSON_KEYS = {"id", "status", "progress", "action", "prompt", "fail_reason", "grid_image_url",
              "image_urls", "buttons"}
 COMMON_OPTIONS = ("--base-url", "--session", "--poll-interval", "--demo")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LoopbackFakeServer]:
-    with LoopbackFakeServer(FakeApimart(queue_seconds=0.2, run_seconds=1.0)) as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake(server: LoopbackFakeServer, monkeypatch: pytest.MonkeyPatch,
-         isolated_dirs: Path) -> FakeApimart:
-    """The shared fake with a clean log, and the environment pointing at it."""
-    server.fake.faults.clear()
-    return point_at(server, monkeypatch)
 
 
 run = cli  # `mjtui ARGV` in-process: (exit code, stdout, stderr)

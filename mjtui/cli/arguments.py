@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 from mjtui import __version__
+from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
 from mjtui.notify import MODES as NOTIFY_MODES
 
 EPILOG = """\
@@ -64,8 +65,7 @@ def _imagine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--niji", action="store_true", default=None)
     group.add_argument("--raw", action="store_true", default=None)
     group.add_argument("--draft", action="store_true", default=None)
-    group.add_argument("--image-url", dest="image_urls", action="append", default=[],
-                       metavar="URL", help="a reference image (repeatable)")
+    image_prompt_options(group)
 
 
 def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -83,6 +83,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         "  imagine    start a new job from a prompt and print its task ID\n"
         "  action     press a button (U1, V2, reroll, zoom-2x, ...) and print the new task ID\n"
         "  modal      answer a task waiting in MODAL (Vary Region, Custom Zoom)\n"
+        + COMMAND_HELP +
         "  fake-server  run the fake apimart API on a loopback port\n"
         "  info       print versions, config and session paths\n"
         "run `mjtui COMMAND --help` for a command's options\n\n" + EPILOG,
@@ -109,6 +110,8 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     _imagine_options(p)
     p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
     p.add_argument("--label", default="", help="a label for the task in the session")
+    p.add_argument("--json", action="store_true",
+                   help='print {"task_id": ...} (and JSON Lines with --watch)')
 
     p = commands["action"] = sub(
         "action",
@@ -139,6 +142,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     p.add_argument("--seed-demo", action="store_true", help="start with the demo jobs")
 
     commands["info"] = sub("info", "Print versions, config, session and cache paths.")
+    add_kind_commands(sub, commands, _imagine_options)
     return top, commands
 
 

@@ -145,7 +145,8 @@ def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = 
     action = printable(name, limit=ACTION_WIDTH)
     task_id = printable(task.id)
     line = f"{task_id:<{id_width}}  {status:<{status_width}} {task.progress:>3}%  {action:<13} "
-    detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else task.prompt
+    detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else (
+        " · ".join(task.prompts) or task.prompt)  # a describe's four prompts, on one line
     # A 404/403 on a task we hold keeps its cached prompt; on one we never saw, say why.
     if error is not None and (error.kind not in ("not_found", "forbidden") or not detail):
         detail = f"[{error.kind}] {error.message}"

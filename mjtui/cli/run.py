@@ -1,7 +1,9 @@
-"""The headless subcommands: status, watch, imagine, action, modal, info, fake-server.
+"""The headless subcommands: status, watch, imagine, describe, blend, edits, video, action,
+modal, upload, balance, info, fake-server.
 
 `run_command` checks the arguments, opens the settings, session and client, and hands
-over to the command's module (`query` reads, `submit` starts jobs). Each command records
+over to the command's module (`query` reads, `kinds` starts new jobs, `submit` presses
+buttons and answers MODAL tasks, `account` uploads and reads the balance). Each command records
 the tasks it touches in the session, so the dashboard shows them later. Nothing here
 imports Textual.
 """
@@ -16,9 +18,11 @@ from typing import TextIO
 
 from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
+from mjtui.cli.account import run_balance, run_upload
 from mjtui.cli.context import Context
+from mjtui.cli.kinds import run_blend, run_describe, run_edits, run_imagine, run_video
 from mjtui.cli.query import run_status, run_watch
-from mjtui.cli.submit import run_action, run_imagine, run_modal
+from mjtui.cli.submit import run_action, run_modal
 from mjtui.errors import (
     EXIT_CONFIG,
     EXIT_INTERRUPTED,
@@ -74,6 +78,8 @@ def _task_id_arguments(args: argparse.Namespace) -> list[str]:
         return list(args.ids)
     if args.command in ("action", "modal"):
         return [args.id]
+    if args.command == "video" and args.task is not None:
+        return [args.task]
     return []
 
 
@@ -112,4 +118,10 @@ _HANDLERS: dict[str, Callable[[Context], Awaitable[int]]] = {
     "imagine": run_imagine,
     "action": run_action,
     "modal": run_modal,
+    "describe": run_describe,
+    "blend": run_blend,
+    "edits": run_edits,
+    "video": run_video,
+    "upload": run_upload,
+    "balance": run_balance,
 }

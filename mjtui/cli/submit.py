@@ -1,15 +1,17 @@
-"""The commands that start billed jobs: `imagine`, `action` (press a button) and `modal`
-(answer a task waiting for input). Every one goes through the jobs service, which owns the
-billing guards; a refusal posts nothing and exits 2 or 1.
+"""The commands that press a button (`action`) or answer a task waiting for input
+(`modal`), and what every job-starting command shares (`submit_safely`, `announce`,
+`submitted`, `current_task`; the new jobs themselves are in `kinds.py`). Every job goes
+through the jobs service, which owns the billing guards; a refusal posts nothing and exits
+2 or 1.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from mjtui import buttons
-from mjtui.api.client import ImagineRequest
 from mjtui.api.errors import ApimartError, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli.context import Context
@@ -22,19 +24,27 @@ from mjtui.errors import (
     UnknownButton,
     exit_code_of,
 )
-from mjtui.imagine_fields import check_request
 from mjtui.text import printable
 
 
-async def _submitted(ctx: Context, result: SubmitResult, parent: str, origin: str) -> int:
+def announce(ctx: Context, result: SubmitResult, parent: str, origin: str) -> None:
+    """Record a new task in the session and print its ID (`{"task_id": ...}` with --json)."""
     ctx.remember_new(result, parent, origin, getattr(ctx.args, "label", ""))
-    ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
+    if getattr(ctx.args, "json", False):
+        ctx.print(json.dumps({"task_id": result.task_id}, ensure_ascii=True))
+    else:
+        ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
+
+
+async def submitted(ctx: Context, result: SubmitResult, parent: str, origin: str) -> int:
+    """Announce a new task, then watch it with --watch; the exit code."""
+    announce(ctx, result, parent, origin)
     if getattr(ctx.args, "watch", False):
         return await watch_ids(ctx, [result.task_id])
     return EXIT_OK
 
 
-async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResult]]) -> SubmitResult | int:
+async def submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResult]]) -> SubmitResult | int:
     try:
         return await submit()
     except JobRefused as exc:  # a billing guard: nothing was posted
@@ -48,28 +58,6 @@ async def _submit_safely(ctx: Context, submit: Callable[[], Awaitable[SubmitResu
         return exit_code_of(exc)
 
 
-_FLAGS = {"size": "--ar", "negative_prompt": "--no"}
-
-
-async def run_imagine(ctx: Context) -> int:
-    a = ctx.args
-    request = ImagineRequest(
-        prompt=a.prompt, size=a.size, version=a.version, stylize=a.stylize, chaos=a.chaos,
-        quality=a.quality, seed=a.seed, negative_prompt=a.negative_prompt, style=a.style,
-        weird=a.weird, speed=a.speed, tile=a.tile, niji=a.niji, raw=a.raw, draft=a.draft,
-        image_urls=tuple(a.image_urls),
-    )
-    request, errors = check_request(request)
-    if errors:  # the API would refuse it (or worse, take it wrongly): nothing is sent
-        for name, why in errors.items():
-            ctx.error(why if name == "prompt" else f"{_FLAGS.get(name, '--' + name)}: {why}")
-        return EXIT_USAGE
-    result = await _submit_safely(ctx, lambda: ctx.jobs.imagine(request))
-    if isinstance(result, int):
-        return result
-    return await _submitted(ctx, result, parent="", origin="imagine")
-
-
 async def run_action(ctx: Context) -> int:
     task_id, name = ctx.args.id, ctx.args.button  # the ID was checked in run_command
     try:
@@ -79,7 +67,7 @@ async def run_action(ctx: Context) -> int:
             ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
             return EXIT_USAGE
     # Act only on what the API says now: a parent at 100% may not be SUCCESS yet.
-    parent = await _current(ctx, task_id)
+    parent = await current_task(ctx, task_id)
     if isinstance(parent, int):
         return parent
     if parent.status is not Status.SUCCESS:
@@ -90,11 +78,11 @@ async def run_action(ctx: Context) -> int:
     except UnknownButton as exc:
         ctx.error(str(exc))
         return EXIT_USAGE
-    result = await _submit_safely(
+    result = await submit_safely(
         ctx, lambda: ctx.jobs.press(task_id, submission, name, again=ctx.args.again))
     if isinstance(result, int):
         return result
-    return await _submitted(ctx, result, parent=task_id, origin=name)
+    return await submitted(ctx, result, parent=task_id, origin=name)
 
 
 def not_pressable(task: Task) -> str:
@@ -110,7 +98,7 @@ def not_pressable(task: Task) -> str:
     return f"task {task.id} is {task.status.value.lower()}: it has no buttons to press"
 
 
-async def _current(ctx: Context, task_id: str) -> Task | int:
+async def current_task(ctx: Context, task_id: str) -> Task | int:
     """The task as the API has it now, recorded in the session (or the exit code)."""
     try:
         task = await ctx.client.get_task(task_id)
@@ -126,10 +114,10 @@ async def _current(ctx: Context, task_id: str) -> Task | int:
 async def run_modal(ctx: Context) -> int:
     task_id = ctx.args.id  # checked in run_command
     # Answer only what the API says waits in MODAL now: anything else posts nothing.
-    current = await _current(ctx, task_id)
+    current = await current_task(ctx, task_id)
     if isinstance(current, int):
         return current
-    result = await _submit_safely(ctx, lambda: ctx.jobs.answer_modal(
+    result = await submit_safely(ctx, lambda: ctx.jobs.answer_modal(
         task_id, prompt=ctx.args.prompt, mask_url=ctx.args.mask_url))
     if isinstance(result, int):
         return result
