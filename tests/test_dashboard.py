@@ -527,7 +527,7 @@ async def test_quit_saves_everything_and_reopening_shows_it_before_any_poll(
         assert "40%" in cell(again, running, "progress")
         text = screen_text(again)
         assert "finished grid" in text and "DONE" in text and "FAILED" in text
-        assert "2 done" in status_text(again) and "1 failed" in status_text(again)
+        assert "4 done" in status_text(again) and "1 failed" in status_text(again)
         assert "1 input" in status_text(again)
         assert again.theme == "nord"
         assert len(env.polls()) == requests_before  # all of it came from the file

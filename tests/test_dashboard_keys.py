@@ -193,7 +193,9 @@ async def test_filter_by_prompt_id_label_and_status_and_escape_clears(tmp_path: 
         assert await search("bakery") == [queued]
         assert await search(failed[-6:].lower()) == [failed]  # ID, any case
         assert await search("BANNED") == [failed]  # label, any case
-        assert set(await search("done")) == {grid, env.job("U2 of the lighthouse grid")}
+        assert set(await search("done")) == {grid, env.job("U2 of the lighthouse grid"),
+                                             env.job("describe of the lighthouse"),
+                                             env.job("video of U2 (2 clips)")}
         assert await search("zzz-nothing") == []
         assert "No task matches the filter" in detail_text(app)
         await search("failure")

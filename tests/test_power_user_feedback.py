@@ -111,7 +111,7 @@ async def test_opening_a_session_sums_up_in_one_notification(tmp_path: Path) -> 
         title, message, severity = said[0]
         assert title == "Since the session was last open" and severity == "warning"
         first, *lines = message.splitlines()
-        assert first == "2 finished · 1 failed · 1 needs input (m to answer)"
+        assert first == "4 finished · 1 failed · 1 needs input (m to answer)"
         assert "failed: failed: banned prompt · Banned prompt detected: bruised" in lines
         assert len(bells) == 1
         # Later news is said task by task again.

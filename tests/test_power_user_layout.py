@@ -135,7 +135,7 @@ async def test_layout_gives_the_prompt_the_room(tmp_path, size) -> None:
         # Every row fits the table: no sideways scrolling.
         assert grid.virtual_size.width <= grid.scrollable_content_region.width
         lines = screen_text(app).splitlines()
-        assert "7 tasks" in lines[0] and "1 failed" in lines[0]  # the counts are not cut
+        assert "9 tasks" in lines[0] and "1 failed" in lines[0]  # the counts are not cut
         # A few tasks: the table is no taller than its rows, the detail pane gets the rest.
         assert grid.size.height == grid.row_count + 1  # the header and the rows, no blank
         assert not grid.show_horizontal_scrollbar
@@ -241,7 +241,7 @@ async def test_status_line_keeps_the_counts_at_80_columns(tmp_path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await poll(app, pilot)
         head = screen_text(app).splitlines()[0]
-        assert "read-only" in head and "7 tasks" in head and "1 failed" in head
+        assert "read-only" in head and "9 tasks" in head and "1 failed" in head
         assert "every" not in head  # the cadence gives way to the counts
 
 
