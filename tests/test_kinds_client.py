@@ -169,3 +169,31 @@ async def test_a_video_of_a_tile_needs_a_finished_parent(tmp_path: Path) -> None
     jobs.session.update_task(Task(id=PARENT, status=Status.SUCCESS), 1.0)
     assert (await jobs.video(request)).task_id == NEW_ID
     assert recorder.last()[1]["index"] == 1
+
+
+async def test_a_finished_video_without_clips_reads_them_from_the_unified_view() -> None:
+    mj_view = {"id": NEW_ID, "status": "SUCCESS", "action": "VIDEO", "video_urls": None}
+    unified = {"code": 200, "data": {"id": NEW_ID, "status": "completed", "result": {
+        "videos": [{"url": ["https://c/0.mp4", "https://c/1.mp4"]}]}}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1/tasks/"):
+            return httpx.Response(200, json=unified)
+        return httpx.Response(200, json=mj_view)
+
+    recorder = Recorder(answer)
+    async with recorder.client() as client:
+        task = await client.get_task(NEW_ID)
+        assert task.video_urls == ("https://c/0.mp4", "https://c/1.mp4")
+        mj_view["action"], mj_view["prompt"] = "DESCRIBE", ""
+        unified["data"]["result"] = {"description": "1️⃣ a\n2️⃣ b\n3️⃣ c\n4️⃣ d"}
+        assert (await client.get_task(NEW_ID)).prompts == ("a", "b", "c", "d")
+        mj_view["action"] = "IMAGINE"  # nothing missing: one request, no second view
+        before = len(recorder.requests)
+        await client.get_task(NEW_ID)
+        assert len(recorder.requests) == before + 1
+        mj_view["action"] = "VIDEO"
+        recorder.answer = lambda r: (httpx.Response(500) if r.url.path.startswith("/v1/tasks/")
+                                     else httpx.Response(200, json=mj_view))
+        task = await client.get_task(NEW_ID)  # the unified view failed: as the MJ view had it
+    assert task.status is Status.SUCCESS and task.video_urls == ()

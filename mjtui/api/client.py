@@ -149,7 +149,19 @@ class ApimartClient:
         path = f"/v1/midjourney/{quote(validate_task_id(task_id), safe='')}"
         # The ID we asked for is the ID we file it under, whatever `id` the body claims.
         task = Task.from_mj_view(await self._request_json("GET", path), task_id)
-        return task if task.id == task_id else replace(task, id=task_id)
+        task = task if task.id == task_id else replace(task, id=task_id)
+        return await self._completed(task) if task.lacks_results else task
+
+    async def _completed(self, task: Task) -> Task:
+        """A finished video or describe whose MJ view holds no clips or prompts, with those
+        of the unified view (one more free GET, once: the session keeps them). If that view
+        cannot be read, the task is as the MJ view had it."""
+        try:
+            unified = await self.get_unified_task(task.id)
+        except ApimartError:
+            return task
+        return replace(task, video_urls=task.video_urls or unified.video_urls,
+                       description=task.description or unified.description or unified.prompt)
 
     async def get_unified_task(self, task_id: str) -> Task:
         """The unified view (no buttons): `GET /v1/tasks/{id}`."""

@@ -263,6 +263,15 @@ class Task:
         return ()
 
     @property
+    def lacks_results(self) -> bool:
+        """A finished video without clips, or describe without prompts: the unified view
+        may have them."""
+        if self.status is not Status.SUCCESS:
+            return False
+        return (self.action == "VIDEO" and not self.video_urls) or (
+            self.action == "DESCRIBE" and not self.prompts)
+
+    @property
     def is_grid(self) -> bool:
         """A 2x2 grid result (U1-U4/V1-V4 apply), rather than a single image."""
         return len(self.image_urls) >= 4 or any(
