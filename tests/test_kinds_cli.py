@@ -126,9 +126,11 @@ def test_video_from_a_task_tile_counts_from_one(capsys, fake) -> None:
 
 def test_video_from_images(capsys, fake, tmp_path) -> None:
     start, end = picture(tmp_path, "start.png"), picture(tmp_path, "end.webp", "WEBP")
-    code, _, _ = cli(capsys, "video", start, "--end", end, "--watch", "--poll-interval", "1")
+    code, _, _ = cli(capsys, "video", start, "--end", end, "--watch", "--poll-interval", "1",
+                     "--speed", "fast")
     assert code == 0
     body = posts(fake, f"{GEN}/video")[0]
+    assert body["speed"] == "fast"
     assert body["image_urls"][0].endswith(".png") and body["end_url"].endswith(".webp")
     assert len(posts(fake, UPLOAD)) == 2
 
@@ -147,6 +149,16 @@ def test_video_usage_errors_send_nothing(capsys, fake, argv, why) -> None:
     code, _, err = cli(capsys, *argv)
     assert code == 2 and why in err
     assert not posts(fake)
+
+
+@pytest.mark.parametrize("argv", [["imagine", "a cat"], ["describe", URL], ["blend", URL, URL],
+                                  ["edits", URL, "make it red"], ["video", URL]])
+def test_every_submitting_command_prints_json_and_takes_a_speed(capsys, fake, argv) -> None:
+    code, out, _ = cli(capsys, *argv, "--json", "--speed", "turbo", "--label", "mine")
+    [record] = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and set(record) == {"task_id"} and record["task_id"] in fake.store.jobs
+    assert posts(fake, GEN)[-1]["speed"] == "turbo"
+    assert tracked(record["task_id"]).label == "mine"
 
 
 # -- local images and uploads --------------------------------------------------------------
