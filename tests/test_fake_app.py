@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import time
@@ -10,6 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fake_fixtures import GEN, OTHER_TOKEN, TOKEN, make_client, mj, png, submit, unified
+from PIL import Image, ImageDraw
 
 from mjtui.fake import DEMO_TOKEN, FakeApimart, FakeClock, Fault, seed_demo_jobs
 
@@ -272,7 +275,14 @@ async def test_inpaint_modal_same_id_succeeds(client, clock, fake) -> None:
     assert (await unified(client, task_id))["status"] == "pending"
     resp = await client.post(f"{GEN}/modal", json={"task_id": task_id, "prompt": "a red door",
                                                    "mask_url": "data:image/png;base64,AAAA"})
+    assert resp.status_code == 400 and "not a readable PNG" in resp.json()["description"]
+    resp = await client.post(f"{GEN}/modal", json={"task_id": task_id, "prompt": "a red door",
+                                                   "mask_url": two_box_mask()})
     assert resp.json() == {"code": 200, "data": [{"status": "submitted", "task_id": task_id}]}
+    seen = fake.job(task_id).mask
+    assert (seen.width, seen.height) == (200, 100)
+    assert seen.boxes == ((10, 10, 60, 40), (150, 50, 200, 100))
+    assert seen.white_pixels == 50 * 30 + 50 * 50 and seen.bbox == (10, 10, 200, 100)
     assert (await mj(client, task_id))["status"] == "SUBMITTED"
     clock.advance(5)
     assert (await mj(client, task_id))["status"] == "IN_PROGRESS"
@@ -282,6 +292,35 @@ async def test_inpaint_modal_same_id_succeeds(client, clock, fake) -> None:
     assert len(view["image_urls"]) == 4 and len(view["buttons"]) == 9
     resp = await client.post(f"{GEN}/modal", json={"task_id": task_id})
     assert resp.status_code == 400 and "not in MODAL state" in resp.json()["description"]
+
+
+def two_box_mask() -> str:
+    """An RGBA PNG mask drawn by hand: two white boxes, one black area (kept), the rest clear."""
+    image = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 59, 39), fill=(255, 255, 255, 255))
+    draw.rectangle((150, 50, 199, 99), fill=(255, 255, 255, 255))
+    draw.rectangle((70, 10, 99, 39), fill=(0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+async def test_modal_masks_are_checked_and_recorded(client, clock, fake) -> None:
+    up = await upscaled(client, clock)
+    resp = await client.post(f"{GEN}/inpaint", json={"task_id": up})
+    task_id = resp.json()["data"][0]["task_id"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, format="JPEG")
+    jpeg = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    for url, why in (("data:image/png;base64,!!!", "invalid base64"), (jpeg, "not a PNG"),
+                     ("ftp://example.com/m.png", "http(s) URL or data:")):
+        resp = await client.post(f"{GEN}/modal", json={"task_id": task_id, "mask_url": url})
+        assert resp.status_code == 400 and why in resp.json()["description"], url
+    assert (await mj(client, task_id))["status"] == "MODAL"  # nothing was taken
+    resp = await client.post(f"{GEN}/modal", json={"task_id": task_id,
+                                                   "mask_url": "https://example.com/m.png"})
+    assert resp.status_code == 200 and fake.job(task_id).mask is None  # not fetched
 
 
 async def test_custom_zoom_goes_modal_and_modal_times_out(client, clock, fake) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .buttons import describe_buttons, grid_buttons, single_buttons
+from .masks import MaskSeen
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RETENTION_SECONDS = 3 * 24 * 3600  # tasks older than this answer 404 (doc §5)
@@ -117,6 +118,7 @@ class Job:
     mask_url: str | None = None
     cancel_at: float | None = None  # the server cancels it then (``--cancel``, ``cancel()``)
     cancel_reason: str = ""
+    mask: MaskSeen | None = None  # the white area of an inline mask (fake/masks.py)
 
     def state(self, now: float, stall_seconds: float = STALL_SECONDS) -> Snapshot:
         """Compute the status at ``now`` from the plan (no stored state)."""

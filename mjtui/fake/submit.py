@@ -20,6 +20,7 @@ from .jobs import (
     buttons_for,
     outcome_for,
 )
+from .masks import MaskRejected, read_mask
 
 FORBIDDEN = {"error": {"message": "You do not have permission to access this task",
                        "type": "permission_error", "code": "forbidden"}}
@@ -213,8 +214,12 @@ class SubmitHandlers:
         if prompt is not None and not isinstance(prompt, str) or \
                 mask is not None and not isinstance(mask, str):
             raise bad("prompt and mask_url must be strings")
+        try:
+            seen = read_mask(mask) if mask else None
+        except MaskRejected as exc:
+            raise bad(str(exc)) from None
         job.prompt = prompt.strip() if prompt and prompt.strip() else job.prompt
-        job.mask_url, job.action = mask, "MODAL"
+        job.mask_url, job.mask, job.action = mask, seen, "MODAL"
         job.outcome, job.fail_word = outcome_for(job.prompt)
         job.modal_answered_at = self.clock()
         return json_response({"code": 200, "data": [{"status": "submitted", "task_id": job.id}]})
