@@ -131,12 +131,23 @@ def build_mask(regions: Sequence[Region], size: tuple[int, int] = DEFAULT_SIZE, 
 def mask_png(regions: Sequence[Region], size: tuple[int, int] = DEFAULT_SIZE, *,
              invert: bool = False) -> bytes:
     """The mask encoded as PNG; MaskError if it would pass the API's size limit."""
+    return encode_png(build_mask(regions, size, invert=invert))
+
+
+def encode_png(mask: Image.Image) -> bytes:
+    """A built mask as PNG bytes; MaskError if they would pass the API's size limit."""
     buffer = io.BytesIO()
-    build_mask(regions, size, invert=invert).save(buffer, format="PNG", optimize=True)
+    mask.save(buffer, format="PNG", optimize=True)
     data = buffer.getvalue()
     if len(data) > MAX_MASK_BYTES:
         raise MaskError(f"the mask PNG is {len(data)} bytes, over the {MAX_MASK_BYTES}-byte limit")
     return data
+
+
+def white_fraction(mask: Image.Image) -> float:
+    """How much of a built mask is repainted (0-1)."""
+    total = mask.width * mask.height
+    return (total - mask.getchannel("A").histogram()[0]) / total
 
 
 def data_url(png: bytes) -> str:

@@ -127,10 +127,22 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
                    help="press a button already pressed on this task (another billed job)")
     p.add_argument("--watch", action="store_true", help="then watch the new task until it finishes")
 
-    p = commands["modal"] = sub("modal", "Answer a task waiting in MODAL; the same task ID then runs.")
+    p = commands["modal"] = sub(
+        "modal",
+        "Answer a task waiting in MODAL; the same task ID then runs.\n\n"
+        "Vary (Region): mark what to repaint with --region X,Y,W,H (repeatable), in fractions\n"
+        "of the image (0-1, origin top left: 0.25,0.5,0.5,0.25 is the middle half of the\n"
+        "lower part) or in pixels with a px suffix (100,200,300,150px). The mask is built at\n"
+        "the parent's picture size (1024x1024 when unknown) and sent inline.",
+    )
     p.add_argument("id", metavar="ID")
     p.add_argument("--prompt", help="the new prompt (empty: the parent's prompt is used)")
     p.add_argument("--mask-url", help="PNG mask URL or data: URI (white = repaint)")
+    p.add_argument("--region", action="append", default=[], metavar="X,Y,W,H",
+                   help="a rectangle to repaint, fractions 0-1 or pixels with px (repeatable)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be sent (and write --mask-out), post nothing")
+    p.add_argument("--mask-out", metavar="PATH", help="write the mask built from --region as PNG")
     p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
 
     p = commands["fake-server"] = sub("fake-server", "Run the fake apimart API on a loopback port.")

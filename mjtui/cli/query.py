@@ -88,7 +88,7 @@ async def watch_ids(ctx: Context, ids: list[str]) -> int:
             _notify_change(ctx, notifier, task)
         if task.status is Status.MODAL:  # it needs input: waiting here would never end
             ctx.error(f"{task.id} waits in MODAL for input: answer it with "
-                      f"`mjtui modal {task.id} [--prompt P] [--mask-url URL]`")
+                      f"`mjtui modal {task.id} [--prompt P] [--region X,Y,W,H | --mask-url URL]`")
             tracker.untrack(task.id)
             if not tracker.pending_count:
                 tracker.stop()

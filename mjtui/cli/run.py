@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from mjtui import mask_cli
 from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.cli.account import run_balance, run_upload
@@ -39,6 +40,9 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run one subcommand; returns the exit code."""
     out = out or sys.stdout
     if refused_task_id(_task_id_arguments(args)):  # a usage error: before config, before any request
+        return EXIT_USAGE
+    if args.command == "modal" and (problem := mask_cli.option_problem(args)):
+        print(f"mjtui: {printable(problem)}", file=sys.stderr)
         return EXIT_USAGE
     try:
         settings = settings_from_args(args)

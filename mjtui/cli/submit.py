@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from mjtui import buttons
+from mjtui import buttons, mask_cli
 from mjtui.api.errors import ApimartError, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli.context import Context
@@ -117,8 +117,18 @@ async def run_modal(ctx: Context) -> int:
     current = await current_task(ctx, task_id)
     if isinstance(current, int):
         return current
+    # A task not in MODAL is refused below: no picture is fetched for its mask first.
+    wanted = ctx.args.region and (ctx.args.dry_run or current.status is Status.MODAL)
+    prepared = await mask_cli.prepare(ctx, task_id) if wanted else None
+    if isinstance(prepared, int):
+        return prepared
+    mask_url = prepared.url if prepared else ctx.args.mask_url
+    if ctx.args.dry_run:
+        for line in mask_cli.dry_run_lines(current, ctx.args.prompt, mask_url, prepared):
+            ctx.print(line)
+        return EXIT_OK
     result = await submit_safely(ctx, lambda: ctx.jobs.answer_modal(
-        task_id, prompt=ctx.args.prompt, mask_url=ctx.args.mask_url))
+        task_id, prompt=ctx.args.prompt, mask_url=mask_url))
     if isinstance(result, int):
         return result
     tracked = ctx.session.get(task_id)
