@@ -172,7 +172,9 @@ class FollowUpActions:
 
     @work(group="dialogs")
     async def action_modal(self: DashboardScreen) -> None:
+        from mjtui.mask_picture import picture_url
         from mjtui.ui.screens.imagine import SubmitOutcome
+        from mjtui.ui.screens.mask_editor import MaskPicture
         from mjtui.ui.screens.modal_input import ModalInputDialog
 
         tracked = self.selected
@@ -193,7 +195,10 @@ class FollowUpActions:
             app.tracker.refresh([tracked.id])
             return SubmitOutcome(result.task_id, None)
 
-        task_id = await app.push_screen_wait(ModalInputDialog(tracked.task, kind, deadline, submit, clock=app.clock))
+        picture = MaskPicture(picture_url(app.session, tracked.id), app.image_loader,
+                              app.image_protocol)
+        task_id = await app.push_screen_wait(ModalInputDialog(
+            tracked.task, kind, deadline, submit, clock=app.clock, picture=picture))
         if task_id:
             self.notify(f"answered {printable(task_id)}; it runs on under the same ID",
                         markup=False)

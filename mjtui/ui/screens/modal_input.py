@@ -5,20 +5,26 @@ down. Submission goes through the caller's coroutine, once (see `SubmittingDialo
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
 from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
+from mjtui.mask import DEFAULT_SIZE, MaskError, data_url, mask_png
+from mjtui.mask_draft import MaskDraft
+from mjtui.mask_picture import picture_size
 from mjtui.ui.screens.dialogs import help_line, literal, single_line, title_bar
 from mjtui.ui.screens.imagine import SubmitOutcome, SubmittingDialog, field
+from mjtui.ui.screens.mask_editor import MaskEditor, MaskPicture
 
 __all__ = ["ModalInputDialog", "ModalKind", "SubmitOutcome", "check_mask_url", "format_left"]
 
@@ -69,7 +75,14 @@ def check_zoom(text: str) -> tuple[str | None, str]:
 
 
 class ModalInputDialog(SubmittingDialog):
-    """Send the prompt (and mask) a MODAL task waits for. Dismisses with the task ID."""
+    """Send the prompt (and mask) a MODAL task waits for. Dismisses with the task ID.
+
+    Vary (Region): `ctrl+r` opens the mask editor over `picture`; the rectangles drawn there
+    come back here (kept across visits) and are sent as an inline PNG with the prompt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "draw_mask", "Draw the mask", show=False),
+    ]
 
     def __init__(
         self,
@@ -79,6 +92,7 @@ class ModalInputDialog(SubmittingDialog):
         submit: ModalSubmit,
         *,
         clock: Callable[[], float] = time.time,
+        picture: MaskPicture | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.task_data = task
@@ -86,6 +100,8 @@ class ModalInputDialog(SubmittingDialog):
         self.deadline = deadline
         self.submit = submit
         self.clock = clock
+        self.picture = picture or MaskPicture("", None, "none")
+        self.draft = MaskDraft()
 
     def compose(self) -> ComposeResult:
         prompt, zoom = split_zoom(self.task_data.prompt)
@@ -107,13 +123,17 @@ class ModalInputDialog(SubmittingDialog):
                     placeholder="https://… or data:image/png;base64,…", id="mask", compact=True
                 )
                 yield field("Mask URL (optional)", mask, "mask")
+                yield Static(self._drawn_text(), id="mask-drawn", classes="field-label")
             if self.kind == "custom_zoom":
                 zoom_input = Input(
                     single_line(zoom or "2"), placeholder="1.0-2.0", id="zoom", compact=True
                 )
                 yield field("Zoom factor 1.0-2.0 (adds --zoom)", zoom_input, "zoom")
             yield from self.compose_buttons("Submit")
-            yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
+            if self.kind == "vary_region":
+                yield help_line("ctrl+r draw mask · enter/ctrl+s submit · tab next · esc cancel")
+            else:
+                yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
 
     def on_mount(self) -> None:
         self.query_one("#prompt", Input).focus()
@@ -131,6 +151,38 @@ class ModalInputDialog(SubmittingDialog):
     def _tick(self) -> None:
         self.query_one("#countdown", Static).update(self._countdown())
 
+    # -- the drawn mask ------------------------------------------------------------------
+
+    def _drawn_text(self) -> str:
+        return f"Drawn mask: {self.draft.describe()} (ctrl+r to draw over the picture)"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "draw_mask":
+            return self.kind == "vary_region" and not self.submitting
+        return super().check_action(action, parameters)
+
+    def action_draw_mask(self) -> None:
+        editor = MaskEditor(self.picture, self.draft, title=self.task_data.id)
+        self.app.push_screen(editor, self._mask_drawn)
+
+    def _mask_drawn(self, draft: MaskDraft | None) -> None:
+        if draft is not None:
+            self.draft = draft
+            self.query_one("#mask-drawn", Static).update(Content(self._drawn_text()))
+
+    async def _send_drawn(self, prompt: str | None) -> SubmitOutcome:
+        """Build the drawn mask at the picture's pixel size (read now if the editor could
+        not), off the UI thread, and send it inline with the prompt."""
+        draft, size = self.draft, self.draft.size
+        if size is None and self.picture.loader is not None:
+            size, _ = await picture_size(self.picture.loader, self.picture.url)
+        try:
+            png = await asyncio.to_thread(mask_png, draft.regions, size or DEFAULT_SIZE,
+                                          invert=draft.invert)
+        except MaskError as exc:
+            return SubmitOutcome(None, exc.message)
+        return await self.submit(prompt, data_url(png))
+
     def build_submission(self) -> Callable[[], Awaitable[SubmitOutcome]] | None:
         prompt = self.query_one("#prompt", Input).value.strip()
         mask: str | None = None
@@ -138,6 +190,8 @@ class ModalInputDialog(SubmittingDialog):
         if self.kind == "vary_region":
             mask = self.query_one("#mask", Input).value.strip() or None
             problem = check_mask_url(mask) if mask else ""
+            if mask and self.draft.regions:
+                problem = "a mask is drawn too: clear this URL, or the drawn mask (ctrl+r, x)"
             self.set_error("mask", problem)
             ok = not problem
         if self.kind == "custom_zoom":
@@ -149,6 +203,8 @@ class ModalInputDialog(SubmittingDialog):
             self.show_status("fix the marked fields", error=True)
             return None
         final_prompt = prompt or None
+        if self.kind == "vary_region" and self.draft.regions:
+            return lambda: self._send_drawn(final_prompt)
         return lambda: self.submit(final_prompt, mask)
 
     def success_result(self, outcome: SubmitOutcome) -> str | None:

@@ -16,9 +16,10 @@ is drawn once, and a dialog over a dashboard that does not change sends nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from textual.app import ScreenStackError
+from textual.geometry import Region
 from textual.screen import Screen
 
 
@@ -39,3 +40,17 @@ class QuietBackground(Screen[Any]):
         self._repaint_required = required
         self._repaint_regions.clear()
         self._repaint_regions.update(regions)
+
+
+class OpaqueOnTop(Screen[Any]):
+    """Mix into a full-screen view opened over the dashboard (before `Screen` in the bases).
+
+    Regions alone come from the screens underneath, which Textual passes up to the screen on
+    top on every change (each poll's progress cells). An opaque screen shows nothing of
+    them: its picture's rows are not sent again for them."""
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if regions and not layout and not recompose and self.styles.background.a == 1:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal
 
 from PIL import Image
 from textual import work
@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.events import Resize
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -29,6 +29,7 @@ from mjtui.images.scale import (
 )
 from mjtui.text import printable
 from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts
+from mjtui.ui.screens.quiet_background import OpaqueOnTop
 from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
 
 __all__ = ["FullscreenPreview", "ImagePreview", "PreviewSlot", "preview_image_class"]
@@ -256,7 +257,7 @@ def _prepare(
     return coarse_colours(scaled) if colours == "coarse" else scaled
 
 
-class FullscreenPreview(ModalScreen[None]):
+class FullscreenPreview(OpaqueOnTop, ModalScreen[None]):
     """One image (or one tile) over the whole terminal; Escape returns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Back")]
@@ -283,12 +284,3 @@ class FullscreenPreview(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ImagePreview).show_images(self._url, [self._url], "single", tile=self._tile)
-
-    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
-                recompose: bool = False) -> Self:
-        """Regions alone come from the dashboard underneath, which Textual passes up to the
-        screen on top on every change (each poll's progress cells). This screen is opaque:
-        nothing of it shows, so the picture's rows are not sent again for it."""
-        if regions and not layout and not recompose and self.styles.background.a == 1:
-            return self
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
