@@ -61,7 +61,7 @@ async def shoot(folder: Path, out: Path, name: str, size: tuple[int, int],
 
 
 async def main(out: Path) -> None:
-    from snapshot_app import action, press, select_job, use_utc
+    from snapshot_app import action, mask_editor, press, select_job, use_utc
 
     use_utc()
     out.mkdir(parents=True, exist_ok=True)
@@ -74,6 +74,7 @@ async def main(out: Path) -> None:
          lambda env: [select_job(env, "U2 of the lighthouse grid"), press("x")]),
         ("modal", wide, lambda env: [select_job(env, "Vary (Region): awaiting input"),
                                      press("m")]),
+        ("mask-editor", wide, mask_editor),
         ("lineage", wide, lambda env: [select_job(env, "U2 of the lighthouse grid"),
                                        press("L")]),
         ("narrow-80x24", narrow, lambda env: []),

@@ -119,6 +119,15 @@ def paste(text: str) -> Step:
     return step
 
 
+def mask_editor(env: Env) -> list[Step]:
+    """The Vary (Region) task's MODAL dialog, its mask editor, two rectangles added with
+    keys and the cursor moved on (the snapshot test and the README screenshot)."""
+    return [select_job(env, "Vary (Region): awaiting input"), press("m"), press("ctrl+r"),
+            press(*"lllljj", *["shift+right"] * 8, *["shift+down"] * 4, "space"),
+            press(*["right"] * 26, *["down"] * 14, "H", "H", "enter"),
+            press(*["left"] * 12, *["down"] * 6)]
+
+
 def steps(*parts: Step) -> Step:
     """`prepare`, then each part in order: one `run_before` for snap_compare."""
 

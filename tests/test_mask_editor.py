@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from mjtui.fake import Fault
 from mjtui.mask_draft import CellRect
-from mjtui.ui.screens.mask_editor import MaskEdge, MaskEditor, outline
+from mjtui.ui.screens.mask_editor import ADDED_BOX, MaskEdge, MaskEditor, outline
 from mjtui.ui.screens.modal_input import ModalInputDialog
 from mjtui.ui.widgets.preview_slot import PreviewSlot
 
@@ -144,7 +144,8 @@ async def test_editor_keys_remove_invert_and_keep_regions(tmp_path: Path) -> Non
 
 
 def test_outline_pieces() -> None:
-    assert outline(CellRect(2, 3, 1, 1)) == [(outline(CellRect(2, 3, 1, 1))[0][0], "▣")]
+    assert [text for _, text in outline(CellRect(2, 3, 1, 1))] == ["▣"]
+    assert [text for _, text in outline(CellRect(0, 0, 3, 2), ADDED_BOX)] == ["╔═╗", "╚═╝"]
     pieces = outline(CellRect(0, 0, 4, 3))
     assert [text for _, text in pieces] == ["┌──┐", "└──┘", "│", "│"]
     assert [text for _, text in outline(CellRect(0, 0, 3, 1))] == ["├─┤"]

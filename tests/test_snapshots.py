@@ -15,6 +15,7 @@ import pytest
 from snapshot_app import (
     action,
     demo_app,
+    mask_editor,
     modal_clock_defaults,
     paste,
     press,
@@ -81,3 +82,8 @@ def test_lineage(snap_compare: Any, tmp_path: Path) -> None:
     app, env = demo_app(tmp_path)
     run = steps(select_job(env, "U2 of the lighthouse grid"), press("L"))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_mask_editor(snap_compare: Any, tmp_path: Path) -> None:
+    app, env = demo_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps(*mask_editor(env)))

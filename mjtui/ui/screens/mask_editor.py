@@ -52,18 +52,26 @@ class MaskEdge(Static):
     """One side of a rectangle's outline, placed over the picture (absolute position)."""
 
 
-def outline(rect: CellRect) -> list[tuple[Area, str]]:
+# Box characters: the cursor in single lines, the rectangles added in double lines.
+# Order: top-left, horizontal, top-right, vertical, bottom-left, bottom-right, one row
+# (left, right), one column (top, bottom), one cell.
+CURSOR_BOX = "┌─┐│└┘├┤┬┴▣"
+ADDED_BOX = "╔═╗║╚╝╠╣╦╩▩"
+
+
+def outline(rect: CellRect, box: str = CURSOR_BOX) -> list[tuple[Area, str]]:
     """The outline of a rectangle of cells as (area, text) pieces: top, bottom, sides."""
+    tl, hz, tr, vt, bl, br, row_l, row_r, col_t, col_b, one = box
     x, y, w, h = rect.x, rect.y, rect.w, rect.h
     if w == 1 and h == 1:
-        return [(Area(x, y, 1, 1), "▣")]
+        return [(Area(x, y, 1, 1), one)]
     if h == 1:
-        return [(Area(x, y, w, 1), "├" + "─" * (w - 2) + "┤")]
+        return [(Area(x, y, w, 1), row_l + hz * (w - 2) + row_r)]
     if w == 1:
-        return [(Area(x, y, 1, h), "\n".join("┬" + "│" * (h - 2) + "┴"))]
-    side = "\n".join("│" * (h - 2))
-    pieces = [(Area(x, y, w, 1), "┌" + "─" * (w - 2) + "┐"),
-              (Area(x, y + h - 1, w, 1), "└" + "─" * (w - 2) + "┘")]
+        return [(Area(x, y, 1, h), "\n".join(col_t + vt * (h - 2) + col_b))]
+    side = "\n".join(vt * (h - 2))
+    pieces = [(Area(x, y, w, 1), tl + hz * (w - 2) + tr),
+              (Area(x, y + h - 1, w, 1), bl + hz * (w - 2) + br)]
     if h > 2:
         pieces += [(Area(x, y + 1, 1, h - 2), side), (Area(x + w - 1, y + 1, 1, h - 2), side)]
     return pieces
@@ -157,7 +165,8 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
             return
         pieces: list[tuple[Area, str, str]] = []
         for region in self.model.draft.regions:
-            pieces += [(a, t, "-region") for a, t in outline(self.model.cells(region))]
+            cells = self.model.cells(region)
+            pieces += [(a, t, "-region") for a, t in outline(cells, ADDED_BOX)]
         pieces += [(a, t, "-cursor") for a, t in outline(self.model.cursor)]
         while len(self._edges) < len(pieces):
             edge = MaskEdge("", classes="mask-edge")
