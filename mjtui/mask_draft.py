@@ -38,7 +38,7 @@ class MaskDraft:
         count = len(self.regions)
         share = repaint_share(self.regions, self.invert)
         inverted = ", inverted" if self.invert else ""
-        return f"{count} rectangle{'s' * (count != 1)}{inverted}: {share:.0%} of the image repainted"
+        return f"{count} rectangle{'s' * (count != 1)}{inverted}: {share:.0%} repainted"
 
 
 def repaint_share(regions: tuple[Region, ...], invert: bool,

@@ -51,8 +51,8 @@ def test_inversion_and_share() -> None:
     cursor = MaskCursor((4, 4))  # cursor 1x1
     cursor.resize(1, 1)
     cursor.add()
-    assert cursor.draft.describe() == "1 rectangle: 25% of the image repainted"
+    assert cursor.draft.describe() == "1 rectangle: 25% repainted"
     cursor.toggle_invert()
-    assert cursor.draft.describe() == "1 rectangle, inverted: 75% of the image repainted"
+    assert cursor.draft.describe() == "1 rectangle, inverted: 75% repainted"
     assert MaskDraft().describe() == "none drawn"
     assert repaint_share((Region(0, 0, 1, 1),), invert=True) == 0.0

@@ -150,3 +150,30 @@ def test_outline_pieces() -> None:
     assert [text for _, text in pieces] == ["┌──┐", "└──┘", "│", "│"]
     assert [text for _, text in outline(CellRect(0, 0, 3, 1))] == ["├─┤"]
     assert [text for _, text in outline(CellRect(0, 0, 1, 3))] == ["┬\n│\n┴"]
+
+
+async def test_the_editor_is_quiet_when_idle_and_a_move_redraws_little(tmp_path: Path) -> None:
+    """Over a slow link: nothing is sent while the editor waits (the dialog's countdown
+    and polls tick underneath), and a cursor move sends the outline's cells, not the picture."""
+    from test_quiet_under_dialogs import Frames, idle_messages
+
+    env = ui.make_env(tmp_path, demo=True)
+    app = ui.make_app(env, ui.demo_session(env), image_protocol="halfcell")
+    frames = Frames(app)
+    async with app.run_test(size=ui.SIZE) as pilot:
+        _dialog, editor = await open_editor(app, pilot, env.job(MODAL))
+        await pilot.press("space")
+        await ui.settle(pilot)
+        app.clear_notifications()
+        frames.reset()
+        await idle_messages(app, pilot, 1.5)  # past a countdown tick of the dialog beneath
+        await ui.poll(app, pilot, advance=6.0)  # a task changes on the dashboard beneath
+        await pilot.pause(0.2)
+        assert frames.full == 0 and sum(frames.sizes) == 0, frames.sizes
+        frames.reset()
+        await pilot.press("right")
+        await ui.settle(pilot)
+        picture = editor.grid_area()
+        assert frames.full == 0 and 0 < sum(frames.sizes), frames.sizes
+        # A full half-cell picture is ~20 bytes a cell; a move sends a fraction of that.
+        assert sum(frames.sizes) < picture.width * picture.height * 20 / 3, frames.sizes

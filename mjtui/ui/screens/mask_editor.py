@@ -52,6 +52,10 @@ class MaskEdge(Static):
     """One side of a rectangle's outline, placed over the picture (absolute position)."""
 
 
+class MaskGrid(Static):
+    """The grid of cells drawn where the picture would be, while no picture shows."""
+
+
 # Box characters: the cursor in single lines, the rectangles added in double lines.
 # Order: top-left, horizontal, top-right, vertical, bottom-left, bottom-right, one row
 # (left, right), one column (top, bottom), one cell.
@@ -108,6 +112,7 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
                            id="mask-picture")
         yield Static(Content(HELP), id="mask-help")
         yield Static("", id="mask-status")
+        yield MaskGrid("", classes="mask-grid")  # first on the layer: under the outlines
 
     def on_mount(self) -> None:
         preview = self.query_one("#mask-picture", ImagePreview)
@@ -135,26 +140,35 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
     def grid_area(self) -> Area:
         """The cells the picture covers: the picture widget once it shows, else the box the
         picture would take in the pane (its aspect, or square when unknown)."""
+        return self._grid_and_picture()[0]
+
+    def _grid_and_picture(self) -> tuple[Area, bool]:
         preview = self.query_one("#mask-picture", ImagePreview)
         for slot in preview.query("#preview-main").results(PreviewSlot):
             image = slot.image_widget
             if slot.has_class("-ready") and image.region.area:
-                return image.region
+                return image.region, True
         pane = preview.content_region
         width, height = self.model.draft.size or DEFAULT_SIZE
         cells_w, cells_h = fit_cells(width, height, pane.width, pane.height,
                                      cell_geometry(self.picture.protocol)[0])
         left = pane.x + (pane.width - cells_w) // 2
         top = pane.y + (pane.height - cells_h) // 2
-        return Area(left, top, max(1, cells_w), max(1, cells_h))
+        return Area(left, top, max(1, cells_w), max(1, cells_h)), False
 
     def _layout_changed(self, _screen: object = None) -> None:
         if not self.is_mounted:
             return
-        area = self.grid_area()
-        if area != self._grid:
+        area, shown = self._grid_and_picture()
+        grid = self.query_one(MaskGrid)
+        if area != self._grid or grid.display == shown:
             self._grid = area
             self.model.set_grid((area.width, area.height))
+            grid.display = not shown
+            if not shown:
+                grid.styles.offset = (area.x, area.y)
+                grid.styles.width, grid.styles.height = area.width, area.height
+                grid.update(Content("\n".join(["·" * area.width] * area.height)))
             self._redraw()
 
     # -- drawing -------------------------------------------------------------------------
@@ -186,9 +200,9 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
 
     def _show_status(self, note: str = "") -> None:
         c, (columns, rows) = self.model.cursor, self.model.grid
-        where = f"cursor {c.x},{c.y} {c.w}x{c.h} of {columns}x{rows} cells"
+        where = f"cursor {c.x},{c.y} {c.w}x{c.h} of {columns}x{rows}"
         size = self.model.draft.size
-        pixels = f"{size[0]}x{size[1]} px" if size else "size unknown: 1024x1024 mask"
+        pixels = f"{size[0]}x{size[1]} px" if size else "size unknown: 1024x1024"
         text = " · ".join(part for part in (note, self.model.draft.describe(), where, pixels)
                           if part)
         self.query_one("#mask-status", Static).update(Content(text))
