@@ -131,3 +131,12 @@ def test_mask_decodes_to_what_was_asked(capsys, fake, tmp_path: Path) -> None:
     assert base64.b64decode(sent.split(",", 1)[1]) == out_path.read_bytes()
     assert Image.open(io.BytesIO(out_path.read_bytes())).getchannel("A").getbbox() == (
         0, 0, 512, 256)
+
+
+def test_a_task_not_in_modal_is_refused_before_its_picture_is_fetched(capsys, fake) -> None:
+    task_id = region_task(capsys, fake)
+    assert cli(capsys, "modal", task_id, "--region", "0,0,1,1")[0] == 0
+    fake.requests.clear()
+    code, out, err = cli(capsys, "modal", task_id, "--region", "0,0,0.5,0.5")
+    assert code == 2 and "not MODAL" in err and out == ""
+    assert requested(fake) == [("GET", f"/v1/midjourney/{task_id}")]

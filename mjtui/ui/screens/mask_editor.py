@@ -51,6 +51,8 @@ class MaskPicture:
 class MaskEdge(Static):
     """One side of a rectangle's outline, placed over the picture (absolute position)."""
 
+    placed: tuple[Area, str, str] | None = None  # where, what and how it was last drawn
+
 
 class MaskGrid(Static):
     """The grid of cells drawn where the picture would be, while no picture shows."""
@@ -187,13 +189,17 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
             self._edges.append(edge)
             self.mount(edge)
         origin = self._grid.offset
+        inverted = " -inverted" if self.model.draft.invert else ""
         for edge, (area, text, kind) in zip(self._edges, pieces, strict=False):
-            edge.styles.offset = (origin.x + area.x, origin.y + area.y)
-            edge.styles.width, edge.styles.height = area.width, area.height
-            edge.set_classes(f"mask-edge {kind}" + (" -inverted" if self.model.draft.invert
-                                                    else ""))
-            edge.update(Content(text))
-            edge.display = True
+            placed = (area.translate(origin), text, f"mask-edge {kind}{inverted}")
+            if edge.placed != placed or not edge.display:
+                # Only edges that changed are touched: the others are not sent again.
+                edge.placed = placed
+                edge.styles.offset = placed[0].offset
+                edge.styles.width, edge.styles.height = area.width, area.height
+                edge.set_classes(placed[2])
+                edge.update(Content(text))
+                edge.display = True
         for edge in self._edges[len(pieces):]:
             edge.display = False
         self._show_status()
