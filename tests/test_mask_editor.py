@@ -7,12 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import ui_fixtures as ui
+from textual.app import App
 from textual.widgets import Input
 
+from mjtui.api.models import Status, Task
 from mjtui.fake import Fault
+from mjtui.fake.masks import read_mask
 from mjtui.mask_draft import CellRect
+from mjtui.ui.app import STYLES
 from mjtui.ui.screens.mask_editor import ADDED_BOX, MaskEdge, MaskEditor, outline
-from mjtui.ui.screens.modal_input import ModalInputDialog
+from mjtui.ui.screens.modal_input import ModalInputDialog, SubmitOutcome
 from mjtui.ui.widgets.preview_slot import PreviewSlot
 
 MODAL = "Vary (Region): awaiting input"
@@ -177,3 +181,52 @@ async def test_the_editor_is_quiet_when_idle_and_a_move_redraws_little(tmp_path:
         assert frames.full == 0 and 0 < sum(frames.sizes), frames.sizes
         # A full half-cell picture is ~20 bytes a cell; a move sends a fraction of that.
         assert sum(frames.sizes) < picture.width * picture.height * 20 / 3, frames.sizes
+
+
+async def finished(pilot: Any) -> None:
+    """Every worker done (the mask's size read, the submission), then a refresh."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+class DialogOnly(App[None]):
+    """The MODAL dialog alone (no dashboard), with the app's stylesheets."""
+
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))
+
+    def __init__(self, dialog: ModalInputDialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+        self.results: list[Any] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog, self.results.append)
+
+
+async def test_without_a_known_picture_the_mask_is_1024_square(tmp_path: Path) -> None:
+    sent: list[tuple[str | None, str | None]] = []
+
+    async def submit(prompt: str | None, mask_url: str | None) -> SubmitOutcome:
+        sent.append((prompt, mask_url))
+        return SubmitOutcome(task_id="task_01KKJB9SJAF9J0DBXNTMRGPSGJ")
+
+    task = Task(id="task_01KKJB9SJAF9J0DBXNTMRGPSGJ", status=Status.MODAL, prompt="a boat")
+    app = DialogOnly(ModalInputDialog(task, "vary_region", None, submit))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+r")
+        await finished(pilot)
+        editor = app.screen
+        assert isinstance(editor, MaskEditor)
+        text = ui.screen_text(app)
+        assert "size unknown: 1024x1024" in text and "·····" in text  # the grid of cells
+        await pilot.press("j", "shift+right", "enter", "escape")
+        await finished(pilot)
+        cursor, grid = editor.model.cursor, editor.model.grid
+        await pilot.press("enter")  # the prompt field has focus: enter submits
+        await finished(pilot)
+    assert len(sent) == 1 and sent[0][0] == "a boat"
+    seen = read_mask(sent[0][1])
+    assert (seen.width, seen.height) == (1024, 1024)
+    assert seen.boxes == (expected_box(cursor, grid, (1024, 1024)),)
+    assert app.results == ["task_01KKJB9SJAF9J0DBXNTMRGPSGJ"]
