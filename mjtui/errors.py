@@ -92,6 +92,16 @@ class ImageError(MjtuiError):
         self.message = message
 
 
+class MaskError(MjtuiError, ValueError):
+    """A Vary (Region) region or mask that cannot be used, with the reason in words."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def exit_code_of(error: BaseException) -> int:
     """The exit code a command ends with on `error`: its own, or its API kind's, else 1."""
     if isinstance(error, MjtuiError):

@@ -8,7 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from mjtui.mask import (
+from mjtui.errors import EXIT_USAGE, exit_code_of
+from mjtui.images.mask import (
     DEFAULT_SIZE,
     MaskError,
     Region,
@@ -123,6 +124,7 @@ def test_no_region_or_unusable_size_is_an_error() -> None:
         build_mask([], (64, 64))
     with pytest.raises(MaskError, match="not usable"):
         build_mask([parse_region("0,0,1,1")], (0, 64))
+    assert exit_code_of(MaskError("x")) == EXIT_USAGE  # a bad region is a usage error
 
 
 def test_png_and_data_url_round_trip() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mjtui.mask import Region
-from mjtui.mask_draft import CellRect, MaskCursor, MaskDraft, repaint_share
+from mjtui.images.mask import Region
+from mjtui.images.mask_draft import CellRect, MaskCursor, MaskDraft, repaint_share
 
 
 def test_cursor_moves_and_resizes_within_the_grid() -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Input
 from mjtui.api.models import Status, Task
 from mjtui.fake import Fault
 from mjtui.fake.masks import read_mask
-from mjtui.mask_draft import CellRect
+from mjtui.images.mask_draft import CellRect
 from mjtui.ui.app import STYLES
 from mjtui.ui.screens.mask_editor import ADDED_BOX, MaskEdge, MaskEditor, outline
 from mjtui.ui.screens.modal_input import ModalInputDialog, SubmitOutcome

@@ -16,12 +16,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from mjtui import mask_cli
 from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.cli.account import run_balance, run_upload
 from mjtui.cli.context import Context
 from mjtui.cli.kinds import run_blend, run_describe, run_edits, run_imagine, run_video
+from mjtui.cli.mask import option_problem
 from mjtui.cli.query import run_status, run_watch
 from mjtui.cli.submit import run_action, run_modal
 from mjtui.errors import (
@@ -41,7 +41,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if refused_task_id(_task_id_arguments(args)):  # a usage error: before config, before any request
         return EXIT_USAGE
-    if args.command == "modal" and (problem := mask_cli.option_problem(args)):
+    if args.command == "modal" and (problem := option_problem(args)):
         print(f"mjtui: {printable(problem)}", file=sys.stderr)
         return EXIT_USAGE
     try:

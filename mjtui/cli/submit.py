@@ -11,10 +11,11 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from mjtui import buttons, mask_cli
+from mjtui import buttons
 from mjtui.api.errors import ApimartError, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli.context import Context
+from mjtui.cli.mask import dry_run_lines, prepare_mask
 from mjtui.cli.query import watch_ids
 from mjtui.errors import (
     EXIT_OK,
@@ -119,12 +120,12 @@ async def run_modal(ctx: Context) -> int:
         return current
     # A task not in MODAL is refused below: no picture is fetched for its mask first.
     wanted = ctx.args.region and (ctx.args.dry_run or current.status is Status.MODAL)
-    prepared = await mask_cli.prepare(ctx, task_id) if wanted else None
+    prepared = await prepare_mask(ctx, task_id) if wanted else None
     if isinstance(prepared, int):
         return prepared
     mask_url = prepared.url if prepared else ctx.args.mask_url
     if ctx.args.dry_run:
-        for line in mask_cli.dry_run_lines(current, ctx.args.prompt, mask_url, prepared):
+        for line in dry_run_lines(current, ctx.args.prompt, mask_url, prepared):
             ctx.print(line)
         return EXIT_OK
     result = await submit_safely(ctx, lambda: ctx.jobs.answer_modal(

@@ -172,7 +172,7 @@ class FollowUpActions:
 
     @work(group="dialogs")
     async def action_modal(self: DashboardScreen) -> None:
-        from mjtui.mask_picture import picture_url
+        from mjtui.images.mask_picture import picture_url
         from mjtui.ui.screens.imagine import SubmitOutcome
         from mjtui.ui.screens.mask_editor import MaskPicture
         from mjtui.ui.screens.modal_input import ModalInputDialog

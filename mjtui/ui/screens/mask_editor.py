@@ -21,10 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mjtui.images.cache import ImageLoader
+from mjtui.images.mask import DEFAULT_SIZE
+from mjtui.images.mask_draft import CellRect, MaskCursor, MaskDraft
+from mjtui.images.mask_picture import picture_size
 from mjtui.images.scale import fit_cells
-from mjtui.mask import DEFAULT_SIZE
-from mjtui.mask_draft import CellRect, MaskCursor, MaskDraft
-from mjtui.mask_picture import picture_size
 from mjtui.text import printable
 from mjtui.ui.preview import cell_geometry
 from mjtui.ui.screens.quiet_background import OpaqueOnTop

@@ -19,9 +19,9 @@ from textual.widgets import Input, Static
 
 from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
-from mjtui.mask import DEFAULT_SIZE, MaskError, data_url, mask_png
-from mjtui.mask_draft import MaskDraft
-from mjtui.mask_picture import picture_size
+from mjtui.images.mask import DEFAULT_SIZE, MaskError, data_url, mask_png
+from mjtui.images.mask_draft import MaskDraft
+from mjtui.images.mask_picture import picture_size
 from mjtui.ui.screens.dialogs import help_line, literal, single_line, title_bar
 from mjtui.ui.screens.imagine import SubmitOutcome, SubmittingDialog, field
 from mjtui.ui.screens.mask_editor import MaskEditor, MaskPicture

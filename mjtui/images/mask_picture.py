@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mjtui.errors import ImageError
 from mjtui.images.cache import ImageLoader
-from mjtui.mask import DEFAULT_SIZE
+from mjtui.images.mask import DEFAULT_SIZE
 from mjtui.session import Session
 
 

@@ -19,6 +19,8 @@ from typing import Literal
 
 from PIL import Image, ImageDraw
 
+from mjtui.errors import MaskError
+
 DEFAULT_SIZE = (1024, 1024)  # when the image's pixel size is not known
 MAX_MASK_BYTES = 12 * 1024 * 1024  # the API's limit on a mask
 WHITE = (255, 255, 255, 255)
@@ -27,16 +29,12 @@ _EPSILON = 1e-9  # 0.1 + 0.9 must count as reaching 1, not past it
 _NUMBER = r"\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*"
 _REGION = re.compile(rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}(px)?\s*$", re.IGNORECASE)
 
+__all__ = ["DEFAULT_SIZE", "MaskError", "Region", "build_mask", "cell_region", "check_region",
+           "data_url", "encode_png", "mask_png", "parse_region", "parse_regions", "region_box",
+           "white_fraction"]
+
 Unit = Literal["fraction", "px"]
 Box = tuple[int, int, int, int]  # left, top, right, bottom in pixels (right/bottom exclusive)
-
-
-class MaskError(ValueError):
-    """A region or mask that cannot be used, with the reason in words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

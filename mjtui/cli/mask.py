@@ -18,7 +18,7 @@ from mjtui.api.models import Task
 from mjtui.cli.context import Context
 from mjtui.errors import EXIT_USAGE
 from mjtui.images.cache import DiskCache, ImageLoader
-from mjtui.mask import (
+from mjtui.images.mask import (
     MaskError,
     Region,
     build_mask,
@@ -29,7 +29,7 @@ from mjtui.mask import (
     region_box,
     white_fraction,
 )
-from mjtui.mask_picture import parent_id, picture_size, picture_url
+from mjtui.images.mask_picture import parent_id, picture_size, picture_url
 from mjtui.session.atomic_files import atomic_write
 from mjtui.text import printable
 
@@ -65,7 +65,7 @@ def option_problem(args: argparse.Namespace) -> str:
     return ""
 
 
-async def prepare(ctx: Context, task_id: str) -> PreparedMask | int:
+async def prepare_mask(ctx: Context, task_id: str) -> PreparedMask | int:
     """Build the mask of `--region` at the picture's size (exit code 2 if it cannot be)."""
     regions = tuple(parse_region(text) for text in ctx.args.region)
     url = picture_url(ctx.session, task_id) or await _parent_picture(ctx, task_id)

@@ -1,12 +1,12 @@
 """The mask editor's state without Textual: a cursor rectangle on a grid of cells, the
 rectangles added so far, inversion. Rectangles are kept as fractions of the image, so the
-mask is built in the picture's pixels whatever the grid (see mjtui/mask.py)."""
+mask is built in the picture's pixels whatever the grid (see mask.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mjtui.mask import MaskError, Region, build_mask, cell_region, white_fraction
+from mjtui.images.mask import MaskError, Region, build_mask, cell_region, white_fraction
 
 
 @dataclass(frozen=True)
