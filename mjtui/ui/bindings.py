@@ -48,6 +48,8 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("s", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
     Binding("L", "lineage", "Lineage", id="lineage", show=False,
             tooltip="Lineage: what the task came from and what came of it"),
+    Binding("H", "archive", "Archive", id="archive", show=False,
+            tooltip="Archive: search every finished task moved out of the session"),
     # polling
     Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
     Binding("R", "refresh", "Refresh", id="refresh", show=False, tooltip="Poll every task now"),
@@ -68,6 +70,15 @@ DASHBOARD_BINDINGS: list[Binding] = [
             tooltip="Copy the picture's URL"),
     Binding("d", "download", "Download", id="download", show=False,
             tooltip="Download the grid and its tiles"),
+]
+ARCHIVE_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="archive-close", tooltip="Back to the dashboard"),
+    Binding("enter", "choose('')", "To session", id="archive-open",
+            tooltip="Bring the task back into the session and select it"),
+    Binding("x", "choose('actions_menu')", "Actions", id="archive-actions",
+            tooltip="Bring the task back and open its buttons (a new job)"),
+    Binding("slash", "search", "Search", id="archive-search",
+            tooltip="Type words of the prompt, label or ID"),
 ]
 # Textual's own bindings that are not ours to explain (focus moves in forms, copying a
 # text selection): help leaves them out.
