@@ -30,6 +30,7 @@ def full_task(n: int = 0, **changes: object) -> TrackedTask:
         fail_reason="none\u200b", description="desc \"quoted\"\ttab",
         grid_image_url="https://cdn.example/grid.png",
         image_urls=("https://cdn.example/0.png", "https://cdn.example/1.png"),
+        video_urls=("https://cdn.example/0.mp4",),
         submit_time=1764349803.123, start_time=1764349810.0, finish_time=1764349858.5,
         buttons=(Button("MJ::JOB::upsample::1::abc", "U1", ""),
                  Button("MJ::JOB::reroll::0::abc::SOLO", "", "🔄")),

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from cli_fixtures import cli, fake_on_loopback, loopback_server  # noqa: F401 - fixtures
+from cli_fixtures import cli, fake_fixture, server_fixture  # noqa: F401 - fixtures
 
 from mjtui.api.models import Status, Task
 from mjtui.archive import Archive, archive_path
@@ -17,7 +17,7 @@ from mjtui.fake import FakeApimart
 from mjtui.session import TrackedTask, load_session, resolve_session_path, save_session
 
 STATUS_KEYS = {"id", "status", "progress", "action", "prompt", "fail_reason", "grid_image_url",
-               "image_urls", "buttons", "label", "parent"}
+               "image_urls", "buttons", "label", "parent", "prompts", "video_urls"}
 DAY = 86400.0
 
 
