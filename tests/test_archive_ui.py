@@ -3,15 +3,17 @@ search as you type, detail and preview, back into the session, a follow-up from 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import DataTable
-from ui_fixtures import START, make_app, make_env, row_ids, selected_id, settle
+from ui_fixtures import BASE_URL, START, make_app, make_env, row_ids, selected_id, settle
 
 from mjtui.api.models import Button, Status, Task
 from mjtui.archive import Archive, archive_path
 from mjtui.session import TrackedTask, save_session
 from mjtui.ui.screens.archive import ArchiveScreen
+from mjtui.ui.screens.gallery import GalleryScreen
 
 SIZE = (120, 40)
 
@@ -129,3 +131,55 @@ async def test_the_archive_screen_is_safe_with_an_empty_or_broken_archive(tmp_pa
         assert "not readable" in str(app.screen.query_one("#archive-title").render())
         await pilot.press("enter")  # nothing selected: a notice, no crash
         assert isinstance(app.screen, ArchiveScreen)
+
+
+def with_picture(n: int, prompt: str) -> TrackedTask:
+    tracked = finished(n, prompt)
+    task = replace(tracked.task, grid_image_url=f"{BASE_URL}/fake-cdn/task_ARCH{n:016d}/grid.png")
+    return replace(tracked, task=task)
+
+
+async def test_the_gallery_pages_with_arrow_keys_and_opens_a_task(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    session = env.session()
+    for n in range(14):  # more than one page of 12
+        session.add(with_picture(n, f"picture {n}"))
+    session.add(finished(99, "no picture"))
+    app = make_app(env, session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = row_ids(app)[0]
+        app.dashboard.table.select(first)
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GalleryScreen)
+        assert len(screen.tasks) == 14  # the task without a picture is left out
+        assert screen.selected.id == first and screen.index == 0  # the table's order
+        await pilot.press("right", "down")  # one along, one row down
+        assert screen.index == 5
+        await pilot.press("pagedown")  # the last page: the last picture
+        assert screen.index == 13 and "page 2 of 2" in str(
+            screen.query_one("#gallery-title").render())
+        chosen = screen.selected.id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.dashboard and selected_id(app) == chosen
+
+
+async def test_the_archive_gallery_brings_a_task_back(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    archived(with_picture(1, "a red fox"), with_picture(2, "a lighthouse"))
+    app = make_app(env, env.session())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_archive(pilot)
+        await pilot.press("tab", "i")
+        await pilot.pause()
+        assert isinstance(app.screen, GalleryScreen)
+        await pilot.press("right", "enter")  # the older one, back into the session
+        await settle(pilot)
+        await pilot.pause()
+        assert app.screen is app.dashboard
+        assert selected_id(app) == with_picture(1, "").id
+        assert with_picture(1, "").id in app.session

@@ -116,3 +116,8 @@ def test_archive_search(snap_compare: Any, tmp_path: Path) -> None:
     run = steps(archive_finished(), press("H"), press("l", "i", "g", "h", "t"), searched(),
                 press("tab"))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_gallery(snap_compare: Any, tmp_path: Path) -> None:
+    app, _env = demo_app(tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps(press("i"), press("right")))

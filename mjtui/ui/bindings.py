@@ -50,6 +50,8 @@ DASHBOARD_BINDINGS: list[Binding] = [
             tooltip="Lineage: what the task came from and what came of it"),
     Binding("H", "archive", "Archive", id="archive", show=False,
             tooltip="Archive: search every finished task moved out of the session"),
+    Binding("i", "gallery", "Gallery", id="gallery", show=False,
+            tooltip="Gallery: the finished pictures as thumbnails (enter opens one)"),
     # polling
     Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
     Binding("R", "refresh", "Refresh", id="refresh", show=False, tooltip="Poll every task now"),
@@ -79,6 +81,18 @@ ARCHIVE_BINDINGS: list[Binding] = [
             tooltip="Bring the task back and open its buttons (a new job)"),
     Binding("slash", "search", "Search", id="archive-search",
             tooltip="Type words of the prompt, label or ID"),
+    Binding("i", "gallery", "Gallery", id="archive-gallery",
+            tooltip="The results' pictures as thumbnails (enter brings one back)"),
+]
+GALLERY_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="gallery-close", tooltip="Close the gallery"),
+    Binding("enter", "open", "Open", id="gallery-open", tooltip="Open the selected task"),
+    Binding("left", "move(-1)", "Left", id="gallery-left", show=False),
+    Binding("right", "move(1)", "Right", id="gallery-right", show=False),
+    Binding("up", "move(-4)", "Up", id="gallery-up", show=False),
+    Binding("down", "move(4)", "Down", id="gallery-down", show=False),
+    Binding("pageup", "page(-1)", "Previous page", id="gallery-page-up"),
+    Binding("pagedown", "page(1)", "Next page", id="gallery-page-down"),
 ]
 # Textual's own bindings that are not ours to explain (focus moves in forms, copying a
 # text selection): help leaves them out.
@@ -95,12 +109,13 @@ OPENS_INPUT: frozenset[str] = frozenset({
     "filter", "add_tasks", "new_imagine", "label", "modal",  # the dashboard's inputs
     "focus_next", "focus_previous",  # tab and shift+tab, in the dialogs' forms
     "command_palette",  # ctrl+p: its search box
+    "archive",  # H: the archive's search box
 })
 # Actions that open a screen of keys. Keys typed right behind them are dropped once it is up:
 # they were typed before anyone saw it (the actions menu's keys start billed jobs), and run
 # on the dashboard under it they started jobs or opened a second dialog over the first.
 OPENS_SCREEN: frozenset[str] = frozenset({
-    "actions_menu", "help", "lineage", "fullscreen", "remove",
+    "actions_menu", "help", "lineage", "fullscreen", "remove", "gallery",
 })
 
 

@@ -165,6 +165,18 @@ class ArchiveScreen(Screen[Choice]):
 
     # -- actions -------------------------------------------------------------------------
 
+    @work(group="dialogs")
+    async def action_gallery(self) -> None:
+        """The results' pictures as thumbnails; `enter` on one brings it back."""
+        from mjtui.ui.screens.gallery import GalleryScreen
+
+        rows = [row.tracked for row in self.results.values()]
+        current = self.selected
+        chosen = await self.app.push_screen_wait(
+            GalleryScreen(rows, current.id if current else None))
+        if chosen:
+            self.dismiss((chosen, ""))
+
     def action_search(self) -> None:
         self.query_one("#archive-query", Input).focus()
 

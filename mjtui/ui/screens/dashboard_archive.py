@@ -67,6 +67,22 @@ class ArchiveActions:
                     title="Archive", severity="warning", timeout=10, markup=False)
 
     @work(group="dialogs")
+    async def action_gallery(self: DashboardScreen) -> None:
+        """The table's finished pictures as thumbnails, in the table's order."""
+        from mjtui.ui.screens.gallery import GalleryScreen
+
+        table = self.table
+        order = [str(table.coordinate_to_cell_key((n, 0)).row_key.value)
+                 for n in range(table.row_count)]
+        session = self.mjtui.session
+        tasks = [t for t in (session.get(task_id) for task_id in order)
+                 if t is not None and t.task.status.is_final]
+        chosen = await self.mjtui.push_screen_wait(GalleryScreen(tasks, table.selected_id))
+        if chosen:
+            table.select(chosen)
+            self.show_selected()
+
+    @work(group="dialogs")
     async def action_archive(self: DashboardScreen) -> None:
         """Open the archive: search, detail, preview; it answers with what to do next."""
         from mjtui.ui.screens.archive import ArchiveScreen
