@@ -47,6 +47,8 @@ class Settings:
     read_only: bool = False
     max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
     stall_after: float = 180.0  # seconds a running job's progress may stand still
+    archive_after_days: float = 7.0  # finished tasks older than this move to the archive
+    session_max_tasks: int = 500  # and those beyond the newest this many finished ones
     # The dashboard preview's widest picture, in columns (0: fill the pane). A picture's
     # bytes grow with its area, and over SSH they are most of what a cursor move costs.
     preview_width: int = 40
@@ -83,6 +85,8 @@ _FILE_KEYS: dict[str, tuple[str, tuple[type, ...], str]] = {
     "stall_after": ("stall_after", (int, float), "a number of seconds"),
     "preview_width": ("preview_width", (int,), "a number of columns"),
     "keymap": ("keymap", (dict,), "a table"),
+    "archive_after_days": ("archive_after_days", (int, float), "a number of days"),
+    "session_max_tasks": ("session_max_tasks", (int,), "an integer"),
 }
 _FIELD_TYPES = {name: (kinds, what) for name, kinds, what in _FILE_KEYS.values()}
 _FIELD_TYPES["demo"] = ((bool,), "true or false")
@@ -199,6 +203,11 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
                    f"{PREVIEW_WIDTH_MIN}-{PREVIEW_WIDTH_MAX} columns, not {width}")
     if values.get("image_cache_mb", 0) < 0:
         raise fail("image_cache_mb", "image_cache_mb must be 0 or more")
+    days = values.get("archive_after_days", 0)
+    if not math.isfinite(days) or days < 0:
+        raise fail("archive_after_days", "archive_after_days must be a number of days, 0 or more")
+    if values.get("session_max_tasks", 0) < 0:
+        raise fail("session_max_tasks", "session_max_tasks must be 0 or more")
     if "max_concurrency" in values:
         values["max_concurrency"] = max(1, min(CONCURRENCY_MAX, values["max_concurrency"]))
     if "keymap" in values:

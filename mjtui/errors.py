@@ -59,6 +59,13 @@ class SessionError(MjtuiError):
         self.column = column
 
 
+class ArchiveError(MjtuiError):
+    """The archive (mjtui.archive) cannot be read or must not be written; the message names
+    the file, which is left as it is."""
+
+    exit_code = EXIT_CONFIG
+
+
 RefusalReason = Literal["read_only", "unknown_task", "not_ready", "used", "busy", "not_modal",
                         "unknown_outcome"]
 # Refusals that are the caller's to fix (exit 2); the rest say the task is not ready (1).

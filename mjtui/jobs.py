@@ -10,12 +10,15 @@ Both front ends call `Jobs`; neither posts a job by itself. The guards:
 - a MODAL answer goes only to a task the session knows as MODAL;
 - a new job (imagine, edits, describe, blend, video) is in flight at most once, and one
   whose POST got no answer is recorded (`unknown_outcomes`) and not sent again as it was
-  unless the caller says `again=True`; a video of a task's tile needs that task SUCCESS.
+  unless the caller says `again=True`; a video of a task's tile needs that task SUCCESS;
+- a follow-up on an archived task first brings it back into the session (`restore`), so
+  its pressed buttons guard the billing and the new job's parent is in the session.
 A refusal raises `JobRefused` before anything is posted. No Textual import.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -49,8 +52,10 @@ class Jobs:
         *,
         read_only: bool = False,
         on_change: Callable[[], object] = lambda: None,
+        restore: Callable[[str], bool] | None = None,
     ) -> None:
         self.client = client
+        self._restore = restore  # task ID -> True once an archived task is back (blocking)
         self.session = session
         self.read_only = read_only
         self._on_change = on_change  # the session changed (a button used): save it soon
@@ -92,6 +97,13 @@ class Jobs:
             raise JobRefused("read_only", "read-only: no job is started (read_only in the "
                                           "config, or --read-only)")
 
+    async def bring_back(self, task_id: str) -> bool:
+        """An archived task back into the session (in a thread: disk and SQLite); True if
+        the session holds the task now."""
+        if task_id not in self.session and self._restore is not None:
+            await asyncio.to_thread(self._restore, task_id)
+        return task_id in self.session
+
     # -- submissions ---------------------------------------------------------------------------
 
     async def press(self, task_id: str, submission: Submission, title: str, *,
@@ -99,6 +111,7 @@ class Jobs:
         """Press a button: guards, one POST, the button recorded as used (even if the POST
         got no answer: it may have started a job)."""
         custom_id = str(submission.body.get("custom_id") or "")
+        await self.bring_back(task_id)
         self.check_press(task_id, custom_id, title, again=again)
         with self._submitting(task_id, custom_id):
             try:
@@ -112,6 +125,7 @@ class Jobs:
     async def answer_modal(self, task_id: str, *, prompt: str | None,
                            mask_url: str | None) -> SubmitResult:
         """Answer a task waiting in MODAL (Vary Region, Custom Zoom)."""
+        await self.bring_back(task_id)
         self.check_modal(task_id)
         with self._submitting(task_id, "modal"):
             return await self.client.modal(task_id, prompt=prompt, mask_url=mask_url)

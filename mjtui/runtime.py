@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mjtui import __version__
-from mjtui.api.client import ApimartClient
 from mjtui.config import Settings
 from mjtui.session import Session, load_session, resolve_session_path
 
 if TYPE_CHECKING:
+    from mjtui.api.client import ApimartClient
     from mjtui.fake import FakeApimart
 
 DEMO_BASE_URL = "http://demo.apimart.invalid"
 DEMO_SESSION = "demo"
 USER_AGENT = f"mjtui/{__version__}"  # on every request mjtui makes
+
+
+def __getattr__(name: str) -> Any:
+    """`ApimartClient` (and with it httpx) is imported when first used: `history`, `archive`
+    and `restore` never call the API and start faster without it. Tests replace it here."""
+    if name == "ApimartClient":
+        from mjtui.api.client import ApimartClient
+
+        globals()["ApimartClient"] = ApimartClient
+        return ApimartClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -33,12 +43,15 @@ def make_backend(settings: Settings) -> Backend:
 
     The fake is imported only in demo mode, so real runs never load it.
     """
+    import httpx
+
+    client_class = sys.modules[__name__].ApimartClient  # a test's replacement, if any
     if settings.demo:
         from mjtui.fake import FakeApimart
         from mjtui.fake.demo import DEMO_TOKEN
 
         fake = FakeApimart(tokens={DEMO_TOKEN})
-        client = ApimartClient(
+        client = client_class(
             DEMO_TOKEN,
             DEMO_BASE_URL,
             transport=httpx.ASGITransport(app=fake),
@@ -47,7 +60,7 @@ def make_backend(settings: Settings) -> Backend:
         )
         return Backend(client, fake)
     settings.require_token()
-    client = ApimartClient(settings.token, settings.base_url,
+    client = client_class(settings.token, settings.base_url,
                            max_connections=settings.max_concurrency, user_agent=USER_AGENT)
     return Backend(client)
 

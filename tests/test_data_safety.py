@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kill_helpers import run_and_kill
 from ui_fixtures import (
     SIZE,
     make_app,
@@ -565,23 +565,8 @@ def test_sigkill_at_random_moments_never_breaks_or_loses_the_session(tmp_path: P
     rounds = leftovers = 0
     while rounds < 30 and (rounds < 20 or time.monotonic() - started < 12):
         rounds += 1
-        child = subprocess.Popen(
-            [sys.executable, str(KILL_SAVER), str(path), "--tag", f"r{rounds:02d}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            env=subprocess_env())
-        try:
-            assert child.stdout is not None
-            ready = child.stdout.readline()
-            assert ready == b"READY\n", child.stderr.read() if child.stderr else b""
-            time.sleep(rng.uniform(0.005, 0.080))
-            child.send_signal(signal.SIGKILL)
-            out, err = child.communicate(timeout=10)
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        assert child.returncode == -signal.SIGKILL, err.decode()
-        complete = out.decode().split("\n")[:-1]  # a line cut by the kill does not count
+        complete = run_and_kill([sys.executable, str(KILL_SAVER), str(path), "--tag",
+                                 f"r{rounds:02d}"], rng.uniform(0.005, 0.080), subprocess_env())
         saved.update(complete)
         session = load_session(path)  # parses: no SessionError
         missing = saved - set(session.tasks)

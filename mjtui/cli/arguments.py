@@ -7,11 +7,15 @@ Common options work before or after the subcommand (`mjtui --demo status` and
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from mjtui import __version__
+from mjtui.api.addresses import check_task_id
+from mjtui.api.errors import ApimartError
 from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
 from mjtui.notify import MODES as NOTIFY_MODES
+from mjtui.text import printable
 
 EPILOG = """\
 exit codes: 0 success, 1 a task failed or a query errored, 2 usage error,
@@ -83,6 +87,9 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         "  imagine    start a new job from a prompt and print its task ID\n"
         "  action     press a button (U1, V2, reroll, zoom-2x, ...) and print the new task ID\n"
         "  modal      answer a task waiting in MODAL (Vary Region, Custom Zoom)\n"
+        "  history    search the session and the archive, newest first\n"
+        "  archive    move finished tasks from the session to the archive now\n"
+        "  restore    bring archived tasks back into the session\n"
         + COMMAND_HELP +
         "  fake-server  run the fake apimart API on a loopback port\n"
         "  info       print versions, config and session paths\n"
@@ -145,6 +152,30 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     p.add_argument("--mask-out", metavar="PATH", help="write the mask built from --region as PNG")
     p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
 
+    p = commands["history"] = sub(
+        "history",
+        "The tasks of the session and the archive that match, newest first, as status prints\n"
+        "them. TEXT: words each matching the start of a word in the ID, prompt or label.\n"
+        "Without --session the archive of every session is searched; with it, that one's.")
+    p.add_argument("text", nargs="?", default="", metavar="TEXT")
+    p.add_argument("--json", action="store_true", help="JSON Lines, as status --json")
+    p.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="at most N tasks (default 50; 0 means all)")
+    p.add_argument("--status", metavar="S", help="only this status: SUCCESS, FAILURE, ... or DONE, FAILED, ...")
+    p.add_argument("--since", metavar="DATE",
+                   help="only tasks added since DATE (2025-11-28, or a date-time; UTC unless it says)")
+
+    p = commands["archive"] = sub(
+        "archive",
+        "Move finished tasks from the session to the archive now: by the configured rules\n"
+        "(archive_after_days, session_max_tasks; labelled tasks stay), or with --older-than\n"
+        "every finished task added (or restored) longer ago, labelled or not.")
+    p.add_argument("--older-than", metavar="DURATION",
+                   help="30d, 12h, 90m, 2w, 45s (a bare number is days; 0 moves every finished task)")
+
+    p = commands["restore"] = sub("restore", "Bring archived tasks back into the session.")
+    p.add_argument("ids", nargs="+", metavar="ID")
+
     p = commands["fake-server"] = sub("fake-server", "Run the fake apimart API on a loopback port.")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
@@ -194,6 +225,18 @@ def _bare_notify_flags(argv: Sequence[str]) -> list[str]:
         if token == "--notify" and following not in NOTIFY_MODES:
             out[position] = "--notify=on"
     return out
+
+
+def refused_task_id(ids: list[str]) -> bool:
+    """Say on stderr why the first argument that is not a task ID is refused; True if one
+    was (the caller exits 2, having sent nothing)."""
+    for task_id in ids:
+        try:
+            check_task_id(task_id)
+        except ApimartError as exc:
+            print(f"mjtui: {printable(str(exc))}", file=sys.stderr, flush=True)
+            return True
+    return False
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -11,20 +11,20 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import TextIO
 
-from mjtui import buttons
 from mjtui.api.client import ApimartClient
 from mjtui.api.errors import ApimartError, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
+from mjtui.archive.moves import bring_back
+from mjtui.cli.history import update_archived
+from mjtui.cli.task_lines import task_json, task_line
 from mjtui.errors import EXIT_CONFIG, EXIT_OK, SessionError
 from mjtui.jobs import Jobs
 from mjtui.runtime import Backend
 from mjtui.session import Session, TrackedTask, save_session
 from mjtui.text import printable
-from mjtui.vocabulary import STATUS_WIDTH, action_name, status_label
-
-ACTION_WIDTH = 24  # an action is a short word (IMAGINE, UPSCALE); API text past this is cut
+from mjtui.vocabulary import STATUS_WIDTH
 
 
 class Context:
@@ -47,11 +47,13 @@ class Context:
         self.out = out
         self.poll_interval = poll_interval
         self.save_failed = False
-        self.jobs = Jobs(backend.client, session, read_only=read_only, on_change=self.save)
+        self.jobs = Jobs(backend.client, session, read_only=read_only, on_change=self.save,
+                         restore=lambda task_id: bool(bring_back(session, [task_id])))
         self.stall_after = 180.0  # seconds without progress before `watch` says stalled
         self.notify_mode = ""  # `watch --notify`: the mode (auto, osc99, ...); "" for none
         self.notify_write: Callable[[str], object] | None = None  # tests: instead of /dev/tty
         self.notified: dict[str, Status] = {}  # the state each task was last notified for
+        self.archived: dict[str, TrackedTask] = {}  # asked-for tasks that live in the archive
 
     async def run(self, handler: Callable[[Context], Awaitable[int]]) -> int:
         try:
@@ -75,10 +77,20 @@ class Context:
 
     # -- session bookkeeping -------------------------------------------------------------
 
+    def known(self, task_id: str) -> TrackedTask | None:
+        """What the session, or else the archive, holds of a task."""
+        return self.session.get(task_id) or self.archived.get(task_id)
+
     def remember(self, task: Task) -> None:
-        """Record a task's latest state in the session (adding it if new)."""
+        """Record a task's latest state in the session (adding it if new), or in the archive
+        for an archived task."""
         now = time.time()
-        if task.id not in self.session:
+        archived = self.archived.get(task.id) if task.id not in self.session else None
+        if archived is not None:
+            if archived.task != task:
+                self.archived[task.id] = replace(archived, task=task, updated_at=now)
+                update_archived(self.archived[task.id])
+        elif task.id not in self.session:
             self.session.add(TrackedTask(task=task, added_at=now, updated_at=now))
         else:
             self.session.update_task(task, now)
@@ -110,56 +122,13 @@ class Context:
 # -- formatting ------------------------------------------------------------------------------
 
 
-def task_json(task: Task, tracked: TrackedTask | None, error: ApimartError | None) -> dict[str, Any]:
-    """One JSON Lines object of `status --json` / `watch --json`."""
-    data: dict[str, Any] = {
-        "id": task.id,
-        "status": task.status.value,
-        "progress": task.progress,
-        "action": task.action,
-        "prompt": task.prompt,
-        "fail_reason": task.fail_reason,
-        "grid_image_url": task.grid_image_url,
-        "image_urls": list(task.image_urls),
-        "buttons": [
-            {"custom_id": spec.custom_id, "label": spec.label}
-            for spec in buttons.describe_all(task.buttons)
-        ],
-        "label": tracked.label if tracked else "",
-        "parent": tracked.parent_id if tracked else "",
-        "prompts": list(task.prompts),
-        "video_urls": list(task.video_urls),
-    }
-    if error is not None:
-        data["error"] = error.to_dict()
-    return data
-
-
-def task_line(task: Task, error: ApimartError | None = None, *, stalled: bool = False,
-              tracked: TrackedTask | None = None, id_width: int = 0,
-              status_width: int = STATUS_WIDTH) -> str:
-    """One human line: ID, status, progress, action, prompt or reason, in the dashboard's
-    words (DONE, RUNNING, U2); IDs padded to `id_width` so a column of lines aligns."""
-    status = status_label(task.status) + (" (stalled)" if stalled else "")
-    name = action_name(replace(tracked, task=task)) if tracked else task.action
-    action = printable(name, limit=ACTION_WIDTH)
-    task_id = printable(task.id)
-    line = f"{task_id:<{id_width}}  {status:<{status_width}} {task.progress:>3}%  {action:<13} "
-    detail = task.fail_reason if task.status in (Status.FAILURE, Status.EXPIRED) else (
-        " · ".join(task.prompts) or task.prompt)  # a describe's four prompts, on one line
-    # A 404/403 on a task we hold keeps its cached prompt; on one we never saw, say why.
-    if error is not None and (error.kind not in ("not_found", "forbidden") or not detail):
-        detail = f"[{error.kind}] {error.message}"
-    return f"{line} {printable(detail, limit=80)}".rstrip()
-
-
 def emit(ctx: Context, task: Task, error: ApimartError | None, stalled: bool = False,
           id_width: int = 0, status_width: int = STATUS_WIDTH) -> None:
     if getattr(ctx.args, "json", False):
-        record = task_json(task, ctx.session.get(task.id), error)
+        record = task_json(task, ctx.known(task.id), error)
         if stalled:
             record["stalled"] = True
         ctx.print(json.dumps(record, ensure_ascii=True))
     else:
-        ctx.print(task_line(task, error, stalled=stalled, tracked=ctx.session.get(task.id),
+        ctx.print(task_line(task, error, stalled=stalled, tracked=ctx.known(task.id),
                             id_width=id_width, status_width=status_width))

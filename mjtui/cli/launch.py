@@ -58,7 +58,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from mjtui.ui.preview import current_facts, detect_terminal_protocol, restore_terminal_mode
 
     protocol = detect_terminal_protocol(settings.images)
-    app = MjtuiApp(settings, session, backend, image_protocol=protocol.name)
+    app = MjtuiApp(settings, session, backend, image_protocol=protocol.name, archive_moves=True)
     if sys.platform != "win32":
         from mjtui.ui.input_driver import ReplyFilteringDriver
 

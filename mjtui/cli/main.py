@@ -23,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mjtui.cli.launch import run_dashboard
 
         return run_dashboard(args)
+    if args.command in ("history", "archive", "restore"):  # no API: skip the client's imports
+        from mjtui.cli.history import run_archive_cli
+
+        return run_archive_cli(args)
     from mjtui.cli.run import run_command
 
     return run_command(args)

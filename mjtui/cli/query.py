@@ -31,7 +31,7 @@ async def run_status(ctx: Context) -> int:
     semaphore = asyncio.Semaphore(QUERY_CONCURRENCY)
 
     async def query(task_id: str) -> tuple[Task, ApimartError | None]:
-        cached = ctx.session.get(task_id)
+        cached = ctx.known(task_id)
         known = cached.task if cached else Task(id=task_id)
         try:
             async with semaphore:
@@ -50,7 +50,7 @@ async def run_status(ctx: Context) -> int:
         if error is None or error.kind in ("not_found", "forbidden"):
             if error is not None and error.kind == "forbidden":
                 task = task.with_status(Status.FORBIDDEN, error.message)
-            if error is None or task.id in ctx.session:
+            if error is None or ctx.known(task.id):
                 ctx.remember(task)
         emit(ctx, task, error, id_width=id_width)
         if error is not None or task.status is Status.FAILURE:
@@ -73,7 +73,7 @@ async def watch_ids(ctx: Context, ids: list[str]) -> int:
         if task is None:  # never seen yet, and the first poll failed: say so, keep going
             ctx.error(f"{update.task_id}: {update.error}")
             return
-        cached = ctx.session.get(task.id)
+        cached = ctx.known(task.id)
         if task.status in (Status.EXPIRED, Status.FORBIDDEN):
             if cached is not None:  # the API forgot it: keep the results the session has
                 task = cached.task.with_status(task.status, task.fail_reason)

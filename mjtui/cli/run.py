@@ -16,10 +16,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
+from mjtui.archive.moves import bring_back
 from mjtui.cli.account import run_balance, run_upload
+from mjtui.cli.arguments import refused_task_id
 from mjtui.cli.context import Context
+from mjtui.cli.history import archived_lookup, auto_move_for_cli
 from mjtui.cli.kinds import run_blend, run_describe, run_edits, run_imagine, run_video
 from mjtui.cli.mask import option_problem
 from mjtui.cli.query import run_status, run_watch
@@ -29,6 +31,7 @@ from mjtui.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    ArchiveError,
     ConfigError,
     SessionError,
 )
@@ -56,8 +59,13 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
         for warning in settings.warnings:  # a clamped poll interval, an unknown config key
             print(f"mjtui: warning: {printable(warning)}", file=sys.stderr)
         session = open_session(settings)
+        auto_move_for_cli(settings, session)
+        archived = archived_lookup(_task_id_arguments(args), session)
+        if args.command in ("action", "modal") and archived:
+            bring_back(session, list(archived))  # its pressed buttons guard the billing
+            archived = {}
         backend = make_backend(settings)
-    except (ConfigError, SessionError) as exc:
+    except (ConfigError, SessionError, ArchiveError) as exc:
         print(f"mjtui: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except ApimartError as exc:  # an insecure base URL
@@ -67,6 +75,7 @@ def run_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     context = Context(args, backend, session, out, settings.poll_interval,
                       read_only=settings.read_only)
     context.stall_after = settings.stall_after
+    context.archived = archived
     if getattr(args, "notify", None) is not None:  # only when asked: scripts get no surprises
         context.notify_mode = settings.notify
     try:
@@ -85,18 +94,6 @@ def _task_id_arguments(args: argparse.Namespace) -> list[str]:
     if args.command == "video" and args.task is not None:
         return [args.task]
     return []
-
-
-def refused_task_id(ids: list[str]) -> bool:
-    """Say on stderr why the first argument that is not a task ID is refused; True if one
-    was (the caller exits 2, having sent nothing)."""
-    for task_id in ids:
-        try:
-            check_task_id(task_id)
-        except ApimartError as exc:
-            print(f"mjtui: {printable(str(exc))}", file=sys.stderr, flush=True)
-            return True
-    return False
 
 
 def _fake_server(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from mjtui.session.model import SCHEMA_VERSION, TrackedTask, ViewState
 
 _TOP_KEYS = frozenset({"version", "view", "tasks"})
 _VIEW_KEYS = tuple(f.name for f in fields(ViewState))
-_ENTRY_TIMES = ("added_at", "updated_at", "modal_since")
+_ENTRY_TIMES = ("added_at", "updated_at", "modal_since", "restored_at")
 _ENTRY_KEYS = frozenset({"id", "label", "parent", "origin", "used_buttons", "state", *_ENTRY_TIMES})
 _STATE_TEXT = ("action", "prompt", "fail_reason", "description", "grid_image_url")
 _STATE_TIMES = ("submit_time", "start_time", "finish_time")
@@ -184,6 +184,7 @@ def _entry_in(raw: Any, unknown: set[str]) -> TrackedTask:
         updated_at=_time_in(raw, "updated_at"),
         used_buttons=_strings(raw, "used_buttons"),
         modal_since=_time_in(raw, "modal_since"),
+        restored_at=_time_in(raw, "restored_at"),
     )
 
 
@@ -267,3 +268,47 @@ def decode(raw: bytes, path: Path) -> Decoded:
         shown = ", ".join(repr(key[:40]) for key in sorted(unknown)[:10])
         warnings.append(f"{path}: unknown keys ignored (not kept on save): {shown}")
     return Decoded(view, list(tasks.values()), warnings, lossy=bool(skipped or unknown))
+
+
+# -- records for the archive (mjtui.archive): the same keys, as JSON-ready values ----------
+
+
+def task_record(tracked: TrackedTask) -> dict[str, Any]:
+    """One task as the TOML writer's table, with times as epoch seconds (exact in JSON)."""
+    entry = _entry_table(tracked)
+    for key in _ENTRY_TIMES:
+        _put(entry, key, _finite(getattr(tracked, key)))
+    for key in _STATE_TIMES:
+        _put(entry["state"], key, _finite(getattr(tracked.task, key)))
+    return entry
+
+
+def read_back_record(tracked: TrackedTask) -> dict[str, Any]:
+    """`task_record` of the task as reading its TOML back gives it: times at the
+    microseconds TOML keeps, lone surrogates as U+FFFD (session.cache stores this)."""
+    entry = task_record(tracked)
+    for table, keys in ((entry, _ENTRY_TIMES), (entry["state"], _STATE_TIMES)):
+        for key in keys:
+            if key in table:
+                when = _time(table[key])
+                table[key] = when.timestamp() if isinstance(when, datetime) else when
+    return _no_surrogates(entry)
+
+
+def _no_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _no_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def task_from_record(raw: Any) -> TrackedTask:
+    """The task `task_record` made; ValueError if the record is not one."""
+    return _entry_in(raw, set())

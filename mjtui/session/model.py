@@ -39,6 +39,7 @@ class TrackedTask:
     updated_at: float | None = None  # when the API last answered with a changed state
     used_buttons: tuple[str, ...] = ()  # customIds already pressed: a guard against re-billing
     modal_since: float | None = None  # when it entered MODAL (set only while MODAL)
+    restored_at: float | None = None  # brought back from the archive: recent again from then
 
     @property
     def id(self) -> str:
@@ -80,6 +81,7 @@ class Session:
         self._view_edited = 0
         self._unkept: bytes | None = None  # file bytes holding entries a save would drop
         self._fragments: dict[str, tuple[TrackedTask, str]] = {}  # encoded-task cache
+        self._texts: dict[str, tuple[TrackedTask, str]] = {}  # the same for session.cache
 
     # -- reading -------------------------------------------------------------------------
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 from mjtui.errors import SessionError
 from mjtui.paths import sessions_dir
 from mjtui.session import atomic_files
+from mjtui.session import cache as session_cache
 from mjtui.session import file_format as sf
 from mjtui.session.file_format import Decoded
 from mjtui.session.model import Session, TrackedTask
@@ -53,12 +54,18 @@ def load_session(path: Path | str) -> Session:
         except OSError as exc:
             raise SessionError(f"cannot read session file {session.path}: "
                                f"{exc.strerror or exc}", path=session.path) from exc
-        doc = sf.decode(raw, session.path)
-        session.view = doc.view
-        session.tasks.update((t.id, t) for t in doc.tasks)
-        session.warnings.extend(doc.warnings)
-        session._unkept = raw if doc.lossy else None
-        session._mark_synced(atomic_files.digest(raw), set(session.tasks), session.revision)
+        digest = atomic_files.digest(raw)
+        known = session_cache.read(session.path, digest)
+        if known is None:
+            doc = sf.decode(raw, session.path)
+            known = doc.view, doc.tasks, doc.warnings, doc.lossy
+            session._texts = session_cache.write(session.path, digest, *known)
+        view, tasks, warnings, lossy = known
+        session.view = view
+        session.tasks.update((t.id, t) for t in tasks)
+        session.warnings.extend(warnings)
+        session._unkept = raw if lossy else None
+        session._mark_synced(digest, set(session.tasks), session.revision)
     return session
 
 
@@ -117,7 +124,10 @@ def _write(session: Session, target: Path) -> tuple[bytes, set[str], int]:
         data, session._fragments = sf.encode(view, tasks, session._fragments)
         atomic_files.atomic_write(target, data)
         session._unkept = None
-        return atomic_files.digest(data), {tracked.id for tracked in tasks}, revision
+        digest = atomic_files.digest(data)
+        session._texts = session_cache.write(target, digest, view, tasks, [], False,
+                                             session._texts)
+        return digest, {tracked.id for tracked in tasks}, revision
 
 
 def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> TrackedTask:
@@ -137,6 +147,7 @@ def _merge_one(mine: TrackedTask, theirs: TrackedTask, edited_here: bool) -> Tra
         updated_at=state.updated_at,
         used_buttons=used,
         modal_since=state.modal_since,
+        restored_at=max(mine.restored_at or 0.0, theirs.restored_at or 0.0) or None,
     )
 
 

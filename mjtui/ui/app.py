@@ -76,6 +76,7 @@ class MjtuiApp(App[None]):
         clock: Callable[[], float] = time.time,
         image_protocol: str = "halfcell",
         start_polling: bool = True,
+        archive_moves: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -84,6 +85,7 @@ class MjtuiApp(App[None]):
         self.clock = clock
         self.image_protocol = image_protocol
         self.start_polling = start_polling
+        self.archive_moves = archive_moves  # apply the move rules on start (mjtui.archive)
         self.bell_enabled = settings.bell
         self.tracker = Tracker(
             backend.client,
@@ -101,7 +103,7 @@ class MjtuiApp(App[None]):
         self.save_error: str = ""
         self.key_hold = KeyHold(self)
         self.jobs = Jobs(backend.client, session, read_only=settings.read_only,
-                         on_change=self.schedule_save)
+                         on_change=self.schedule_save, restore=self._restore_archived)
         facts = current_facts()
         version = facts.answers.version if facts is not None and facts.answers else None
         self.desktop_notifier = DesktopNotifier(self, notify_choice(settings.notify, version))
@@ -225,6 +227,19 @@ class MjtuiApp(App[None]):
         self.tracker.stop()
         self.save()
         self.exit()
+
+    def _restore_archived(self, task_id: str) -> bool:
+        """Jobs' hook (in a thread): an archived task back into the session. A failure is
+        shown; the follow-up is then refused as on any task the session does not hold."""
+        from mjtui.archive.moves import bring_back
+        from mjtui.errors import MjtuiError
+
+        try:
+            return bool(bring_back(self.session, [task_id]))
+        except (MjtuiError, OSError) as exc:
+            self.call_from_thread(self.notify, f"not restored from the archive: {exc}",
+                                  title="Archive", severity="error", markup=False)
+            return False
 
     def ring_bell(self) -> None:
         if self.bell_enabled:

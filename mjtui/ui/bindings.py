@@ -48,6 +48,10 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("s", "cycle_sort", "Sort", id="sort", tooltip="Sort by the next column"),
     Binding("L", "lineage", "Lineage", id="lineage", show=False,
             tooltip="Lineage: what the task came from and what came of it"),
+    Binding("H", "archive", "Archive", id="archive", show=False,
+            tooltip="Archive: search every finished task moved out of the session"),
+    Binding("i", "gallery", "Gallery", id="gallery", show=False,
+            tooltip="Gallery: the finished pictures as thumbnails (enter opens one)"),
     # polling
     Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
     Binding("R", "refresh", "Refresh", id="refresh", show=False, tooltip="Poll every task now"),
@@ -69,6 +73,27 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("d", "download", "Download", id="download", show=False,
             tooltip="Download the grid and its tiles"),
 ]
+ARCHIVE_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="archive-close", tooltip="Back to the dashboard"),
+    Binding("enter", "choose('')", "To session", id="archive-open",
+            tooltip="Bring the task back into the session and select it"),
+    Binding("x", "choose('actions_menu')", "Actions", id="archive-actions",
+            tooltip="Bring the task back and open its buttons (a new job)"),
+    Binding("slash", "search", "Search", id="archive-search",
+            tooltip="Type words of the prompt, label or ID"),
+    Binding("i", "gallery", "Gallery", id="archive-gallery",
+            tooltip="The results' pictures as thumbnails (enter brings one back)"),
+]
+GALLERY_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "Back", id="gallery-close", tooltip="Close the gallery"),
+    Binding("enter", "open", "Open", id="gallery-open", tooltip="Open the selected task"),
+    Binding("left", "move(-1)", "Left", id="gallery-left", show=False),
+    Binding("right", "move(1)", "Right", id="gallery-right", show=False),
+    Binding("up", "move(-4)", "Up", id="gallery-up", show=False),
+    Binding("down", "move(4)", "Down", id="gallery-down", show=False),
+    Binding("pageup", "page(-1)", "Previous page", id="gallery-page-up"),
+    Binding("pagedown", "page(1)", "Next page", id="gallery-page-down"),
+]
 # Textual's own bindings that are not ours to explain (focus moves in forms, copying a
 # text selection): help leaves them out.
 TEXTUAL_INTERNALS: frozenset[str] = frozenset({
@@ -84,12 +109,13 @@ OPENS_INPUT: frozenset[str] = frozenset({
     "filter", "add_tasks", "new_imagine", "label", "modal",  # the dashboard's inputs
     "focus_next", "focus_previous",  # tab and shift+tab, in the dialogs' forms
     "command_palette",  # ctrl+p: its search box
+    "archive",  # H: the archive's search box
 })
 # Actions that open a screen of keys. Keys typed right behind them are dropped once it is up:
 # they were typed before anyone saw it (the actions menu's keys start billed jobs), and run
 # on the dashboard under it they started jobs or opened a second dialog over the first.
 OPENS_SCREEN: frozenset[str] = frozenset({
-    "actions_menu", "help", "lineage", "fullscreen", "remove",
+    "actions_menu", "help", "lineage", "fullscreen", "remove", "gallery",
 })
 
 

@@ -22,6 +22,7 @@ from mjtui.tracker import Health
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
 from mjtui.ui.catch_up import CatchUp
 from mjtui.ui.format import row_matches
+from mjtui.ui.screens.dashboard_archive import ArchiveActions
 from mjtui.ui.screens.dashboard_followups import JOB_ACTIONS, FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
 from mjtui.ui.screens.dashboard_news import TaskNews
@@ -45,8 +46,8 @@ RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this o
 _ACTIONS = [parse_action(b.action)[1:] for b in DASHBOARD_BINDINGS]  # (name, arguments)
 
 
-class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, QuietBackground,
-                      Screen[None]):
+class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, ArchiveActions,
+                      QuietBackground, Screen[None]):
     """The live table of tracked tasks and everything about the selected one."""
 
     BINDINGS = DASHBOARD_BINDINGS
@@ -75,6 +76,9 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
         app = self.mjtui
         yield StatusLine(id="status-line", clock=app.tracker.clock)
         yield Static("⏸  Polling paused: nothing is fetched until you press p", id="paused-banner")
+        banner = Static("", id="archive-banner", markup=False)
+        banner.display = False  # shown while a big move to the archive runs
+        yield banner
         yield Input(placeholder="filter: text in prompt, ID, label or status (!text inverts)",
                     id="filter")
         with Vertical(id="main"):
@@ -104,6 +108,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Quie
         self.show_selected()
         # Tasks open when the session was saved answer in a burst: one summary, not a toast each.
         self.gather_first_answers([t.id for t in app.session if not t.task.status.is_final])
+        if app.archive_moves:
+            self.start_archiving()
 
     # -- helpers -------------------------------------------------------------------------
 

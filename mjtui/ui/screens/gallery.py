@@ -1,0 +1,118 @@
+"""The gallery (`i`): finished images as a grid of thumbnails, a page at a time.
+
+Arrow keys move, page up / page down turn the page, `enter` answers the task ID, `esc`
+None. Each thumbnail is an `ImagePreview`: the disk cache first, a download only on a
+miss, in its own worker, so a key never waits for a picture; turning the page cancels the
+loads of the page left.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from mjtui.session import TrackedTask
+from mjtui.text import printable
+from mjtui.ui.bindings import GALLERY_BINDINGS
+from mjtui.vocabulary import display_name
+
+if TYPE_CHECKING:
+    from mjtui.ui.app import MjtuiApp
+
+COLUMNS, ROWS = 4, 3
+PAGE = COLUMNS * ROWS
+
+
+def thumbnail_url(tracked: TrackedTask) -> str:
+    """The picture a thumbnail shows: the grid, else the first image ("" for none)."""
+    task = tracked.task
+    return task.grid_image_url or next((u for u in task.image_urls if u), "")
+
+
+class GalleryScreen(Screen[str | None]):
+    """A page of thumbnails over `tasks` (those with a picture), the selected one framed."""
+
+    BINDINGS = GALLERY_BINDINGS
+    BINDING_GROUP_TITLE = "Gallery"
+
+    def __init__(self, tasks: list[TrackedTask], selected: str | None = None) -> None:
+        super().__init__()
+        self.tasks = [t for t in tasks if thumbnail_url(t)]
+        ids = [t.id for t in self.tasks]
+        self.index = ids.index(selected) if selected in ids else 0
+        self._page = -1  # the page the cells show
+
+    @property
+    def mjtui(self) -> MjtuiApp:
+        return cast("MjtuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        from mjtui.ui.widgets.image_preview import ImagePreview
+
+        yield Static("", id="gallery-title")
+        with Grid(id="gallery-grid"):
+            for n in range(PAGE):
+                with Vertical(classes="thumb", id=f"thumb-{n}"):
+                    yield ImagePreview(protocol=self.mjtui.image_protocol,
+                                       loader=self.mjtui.image_loader, classes="thumb-image")
+                    yield Static("", classes="thumb-caption", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_page()
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def show_page(self) -> None:
+        """Fill the cells for the selected task's page (only when the page changed), and
+        frame the selected one."""
+        from mjtui.ui.widgets.image_preview import ImagePreview
+
+        page = self.index // PAGE
+        if page != self._page:
+            self._page = page
+            for n in range(PAGE):
+                cell = self.query_one(f"#thumb-{n}")
+                preview = cell.query_one(ImagePreview)
+                caption = cell.query_one(".thumb-caption", Static)
+                position = page * PAGE + n
+                if position < len(self.tasks):
+                    tracked = self.tasks[position]
+                    cell.display = True
+                    caption.update(Text(printable(display_name(tracked), limit=60), no_wrap=True))
+                    preview.show_images(tracked.id, [thumbnail_url(tracked)], "grid")
+                else:
+                    cell.display = False
+                    preview.clear("")
+        for n in range(PAGE):
+            self.query_one(f"#thumb-{n}").set_class(n == self.index % PAGE, "-selected")
+        pages = max(1, -(-len(self.tasks) // PAGE))
+        title = (f"Gallery: {len(self.tasks):,} picture{'s' * (len(self.tasks) != 1)}, "
+                 f"page {page + 1} of {pages}" if self.tasks else "Gallery: no finished pictures")
+        self.query_one("#gallery-title", Static).update(Text(title))
+
+    @property
+    def selected(self) -> TrackedTask | None:
+        return self.tasks[self.index] if self.tasks else None
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.tasks:
+            self.index = max(0, min(len(self.tasks) - 1, self.index + step))
+            self.show_page()
+
+    def action_page(self, pages: int) -> None:
+        self.action_move(pages * PAGE)
+
+    def action_open(self) -> None:
+        tracked = self.selected
+        self.dismiss(tracked.id if tracked else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
