@@ -84,3 +84,19 @@ def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
     signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, settings.timeout)
     return True
+
+
+# -- slow tests -------------------------------------------------------------------------------
+# Whole files whose tests take seconds of wall time each; `pytest -m "not slow"` leaves them
+# out for a quick run (CI runs everything). A single slow test elsewhere carries its own mark.
+SLOW_FILES = frozenset({
+    "test_archive_moves.py", "test_bench_archive_smoke.py", "test_bench_smoke.py",
+    "test_crash_exit.py", "test_data_safety.py", "test_packaging.py", "test_pty_session.py",
+    "test_real_terminals.py", "test_terminal_probe.py",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

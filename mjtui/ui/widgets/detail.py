@@ -47,7 +47,7 @@ class KeyValues:
     render_lines; it was most of a cursor move's detail-pane render. Here the layout the grid
     would choose is worked out directly (keys are short ASCII labels): the key column is the
     longest key plus the one-cell gap, the values get the rest or as much as the longest needs.
-    The segments are the grid's own (tests/test_detail_grid.py checks); a pane too narrow for
+    The segments are the grid's own (tests/unit/test_detail_grid.py checks); a pane too narrow for
     the keys, where the grid would squeeze the key column too, is left to the grid itself."""
 
     def __init__(self, key_style: RichStyle) -> None:

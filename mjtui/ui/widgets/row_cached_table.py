@@ -5,7 +5,7 @@ counter, and renders every cell through Rich's generic pipeline: with a thousand
 each cursor move, scroll step or cell update re-rendered every visible row. `RowCachedTable`
 caches the rows the cursor and hover are not on by row, writes cells without the table-wide
 invalidation, and draws one-line `Text` cells directly. The segments are the same as
-DataTable's (tests/test_cell_render.py checks).
+DataTable's (tests/ui/test_cell_render.py checks).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class RowCachedTable(DataTable[Text]):
         # and Console.render_lines: nested generators, a lock, two croppings), which was most
         # of a cursor move's cost. In a table of one-line rows nearly every cell is a
         # one-line Text: those take the same steps Rich takes for them, done directly. The
-        # result is the same segments (tests/test_cell_render.py checks); anything else goes
+        # result is the same segments (tests/ui/test_cell_render.py checks); anything else goes
         # to DataTable. The cache key and styles are DataTable's own.
         if row_index < 0 or column_index < 0:  # the header, row labels
             return super()._render_cell(row_index, column_index, base_style, width, cursor,

@@ -1,6 +1,6 @@
 """Kitty graphics previews: one upload per picture, reused ids, real deletes, driver writes.
 
-The bytes the app writes are captured in-process (tests/terminal_capture.py) and the APC G
+The bytes the app writes are captured in-process (tests/helpers/terminal_capture.py) and the APC G
 commands decoded: uploads (`a=T`), deletes that free the data (`a=d,d=I`), nothing loud.
 """
 

@@ -28,8 +28,8 @@ from mjtui.archive.moves import (
 )
 from mjtui.session import Session, TrackedTask, load_session, save_session
 
-ROOT = Path(__file__).resolve().parent.parent
-KILL_ARCHIVER = Path(__file__).resolve().parent / "kill_archiver.py"
+ROOT = Path(__file__).resolve().parents[2]
+KILL_ARCHIVER = Path(__file__).resolve().parents[1] / "helpers" / "kill_archiver.py"
 NOW = 1_800_000_000.0
 
 

@@ -1,7 +1,7 @@
-"""A child process for tests/test_archive_moves.py: moves tasks between a session and the
+"""A child process for tests/e2e/test_archive_moves.py: moves tasks between a session and the
 archive in a loop until killed.
 
-usage: python tests/kill_archiver.py SESSION_PATH ARCHIVE_PATH TAG
+usage: python tests/helpers/kill_archiver.py SESSION_PATH ARCHIVE_PATH TAG
 
 Loads the session, prints READY, then loops: add 30 finished tasks and save (then prints
 their IDs, flushed), move all but the newest 10 finished ones to the archive (the automatic
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mjtui.api.models import Status, Task
 from mjtui.archive import Archive

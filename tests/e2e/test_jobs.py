@@ -1,6 +1,6 @@
 """The job service's billing guards, against the service itself and through the CLI.
 
-The dashboard's side of the same guards: tests/test_followups.py and tests/test_guards.py.
+The dashboard's side of the same guards: tests/ui/test_followups.py and tests/ui/test_guards.py.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from mjtui.ui.terminal_probe import ProbeAnswers, parse_replies, queries
 from mjtui.ui.terminal_replies import HOLD_SECONDS, ReplyFilter
 from mjtui.ui.terminals import ProtocolChoice, choose_protocol, identify
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DA1_SIXEL = "\x1b[?62;4;22c"
 
 # -- the reply filter ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ renderer (SVG shows it) and are waited for; cursors do not blink; times print in
 
 pytest-textual-snapshot starts the app with `App.run()`, not `run_test()` as the pilot tests do,
 and on Python 3.12+ `App.run()` makes the loop start tasks eagerly: the tracker is made for
-that (tests/test_guards.py), so these run as the app does.
+that (tests/ui/test_guards.py), so these run as the app does.
 """
 
 from __future__ import annotations

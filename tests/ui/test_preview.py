@@ -37,7 +37,7 @@ def test_coarse_colours_round_to_the_nearest_of_32_levels() -> None:
                                                      (16, 104, 200)]
 
 
-# Choosing and detecting the protocol: tests/test_terminal_probe.py.
+# Choosing and detecting the protocol: tests/e2e/test_terminal_probe.py.
 
 
 # -- the widget under Pilot ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""A child process for tests/test_data_safety.py: one mjtui-like writer of a session file.
+"""A child process for tests/e2e/test_data_safety.py: one mjtui-like writer of a session file.
 
-usage: python tests/kill_saver.py SESSION_PATH [--tag T] [--count N] [--gate FILE]
+usage: python tests/helpers/kill_saver.py SESSION_PATH [--tag T] [--count N] [--gate FILE]
                                   [--remove PREFIX] [--poll PREFIX] [--final FILE]
 
 Loads the session once (as the dashboard does), prints READY, waits for `--gate` to exist
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mjtui.api.models import Status, Task
 from mjtui.session import TrackedTask, load_session, save_session

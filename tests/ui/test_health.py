@@ -1,6 +1,6 @@
 """Health is earned: `GET /v1/balance` parsed in the API layer, and the dashboard's status
 line saying "connecting" until the API has answered (the tracker's side is in
-tests/test_tracker.py)."""
+tests/unit/test_tracker.py)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "real_terminals.py"
 TOOLS = {"Xvfb": "xvfb", "xterm": "xterm", "import": "imagemagick", "xdotool": "xdotool"}
 BUDGET = 180  # seconds for the whole script

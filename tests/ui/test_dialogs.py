@@ -27,7 +27,7 @@ from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
 from mjtui.ui.screens.lineage import LineageNode, LineageScreen, build_forest
 from mjtui.ui.screens.modal_input import ModalInputDialog, format_left
 
-STYLES = Path(__file__).resolve().parent.parent / "styles" / "dialogs.tcss"
+STYLES = Path(__file__).resolve().parents[2] / "styles" / "dialogs.tcss"
 SIZE = (100, 30)
 HOSTILE = (
     "[@click=app.quit]x[/] [link=file:///etc/passwd]y[/link] \x1b[31mred"

@@ -62,7 +62,7 @@ from mjtui.ui.screens.diagnostics import DiagnosticsScreen
 CANARY = "sk-SECRET-canary-1234567890"
 WRONG = "sk-SECRET-wrong-0987654321"  # a key the server rejects: must not be echoed either
 GEN = "/v1/midjourney/generations"
-KILL_SAVER = Path(__file__).resolve().parent / "kill_saver.py"
+KILL_SAVER = Path(__file__).resolve().parents[1] / "helpers" / "kill_saver.py"
 
 
 # -- searching for the token ---------------------------------------------------------------

@@ -622,7 +622,7 @@ def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
     import sys
 
     path = tmp_path / "shared.toml"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "25"], env=env)

@@ -19,7 +19,7 @@ from mjtui.archive import Archive, ArchiveError
 from mjtui.archive.search import fts_query
 from mjtui.session import TrackedTask
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def full_task(n: int = 0, **changes: object) -> TrackedTask:

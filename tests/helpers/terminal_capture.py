@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from mjtui.images.cache import ImageLoader
 from mjtui.ui.widgets.image_preview import ImagePreview
 
-STYLES = Path(__file__).resolve().parent.parent / "styles" / "preview.tcss"
+STYLES = Path(__file__).resolve().parents[2] / "styles" / "preview.tcss"
 APC_G = re.compile(r"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 SIXEL = re.compile(r"\x1bP[0-9;]*q")
 

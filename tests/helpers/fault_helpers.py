@@ -1,4 +1,4 @@
-"""Helpers for tests/test_faults.py (plain imports, not a conftest).
+"""Helpers for tests/e2e/test_faults.py (plain imports, not a conftest).
 
 Everything here talks over real loopback sockets: the fake apimart under uvicorn (in a thread,
 or in a subprocess when the test measures this process's memory), and a raw asyncio server for

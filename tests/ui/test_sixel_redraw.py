@@ -1,6 +1,6 @@
 """Sixel previews are sent once per change and again only when something drew over them.
 
-Frames are captured in-process (tests/terminal_capture.py) and the Sixel images in them
+Frames are captured in-process (tests/helpers/terminal_capture.py) and the Sixel images in them
 (`DCS ... q`) counted.
 """
 
