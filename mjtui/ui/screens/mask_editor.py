@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Offset
 from textual.geometry import Region as Area
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -31,6 +32,7 @@ from mjtui.ui.screens.quiet_background import OpaqueOnTop
 from mjtui.ui.widgets.image_preview import ImagePreview
 from mjtui.ui.widgets.preview_slot import PreviewSlot
 
+EDGES_AHEAD = 4 * 8  # outline pieces for the cursor and seven rectangles
 HELP = ("arrows/hjkl move · shift+arrows/HJKL resize · space/enter add · x remove · "
         "i invert · esc back to the dialog")
 
@@ -51,7 +53,7 @@ class MaskPicture:
 class MaskEdge(Static):
     """One side of a rectangle's outline, placed over the picture (absolute position)."""
 
-    placed: tuple[Area, str, str] | None = None  # where, what and how it was last drawn
+    placed: tuple[Area, str, bool] | None = None  # where and what it last drew, inverted or not
 
 
 class MaskGrid(Static):
@@ -115,6 +117,18 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
         yield Static(Content(HELP), id="mask-help")
         yield Static("", id="mask-status")
         yield MaskGrid("", classes="mask-grid")  # first on the layer: under the outlines
+        # Edges made up front, hidden, each kept to one kind (changing an edge's classes, or
+        # mounting one, repainted the whole picture); the cursor's last, so it is on top.
+        self._edges = [self._new_edge("-region") for _ in range(EDGES_AHEAD)]
+        self._cursor_edges = [self._new_edge("-cursor") for _ in range(4)]
+        yield from self._edges
+        yield from self._cursor_edges
+
+    @staticmethod
+    def _new_edge(kind: str) -> MaskEdge:
+        edge = MaskEdge("", classes=f"mask-edge {kind}")
+        edge.styles.width = edge.styles.height = 0  # unused: no cells (see _place)
+        return edge
 
     def on_mount(self) -> None:
         preview = self.query_one("#mask-picture", ImagePreview)
@@ -179,30 +193,37 @@ class MaskEditor(OpaqueOnTop, ModalScreen[MaskDraft]):
         """Place the outlines: the rectangles added, then the cursor on top."""
         if self._grid is None:
             return
-        pieces: list[tuple[Area, str, str]] = []
+        pieces: list[tuple[Area, str]] = []
         for region in self.model.draft.regions:
-            cells = self.model.cells(region)
-            pieces += [(a, t, "-region") for a, t in outline(cells, ADDED_BOX)]
-        pieces += [(a, t, "-cursor") for a, t in outline(self.model.cursor)]
-        while len(self._edges) < len(pieces):
-            edge = MaskEdge("", classes="mask-edge")
+            pieces += outline(self.model.cells(region), ADDED_BOX)
+        while len(self._edges) < len(pieces):  # more rectangles than edges made ahead
+            edge = self._new_edge("-region")
             self._edges.append(edge)
-            self.mount(edge)
-        origin = self._grid.offset
-        inverted = " -inverted" if self.model.draft.invert else ""
-        for edge, (area, text, kind) in zip(self._edges, pieces, strict=False):
-            placed = (area.translate(origin), text, f"mask-edge {kind}{inverted}")
-            if edge.placed != placed or not edge.display:
-                # Only edges that changed are touched: the others are not sent again.
+            self.mount(edge, before=self._cursor_edges[0])
+        self._place(self._edges, pieces)
+        self._place(self._cursor_edges, outline(self.model.cursor))
+        self._show_status()
+
+    def _place(self, edges: list[MaskEdge], pieces: list[tuple[Area, str]]) -> None:
+        """Show `pieces` on `edges`, touching only the edges that change (the others are
+        not sent again), and hide the rest."""
+        origin = self._grid.offset if self._grid else Offset()
+        inverted = self.model.draft.invert
+        # Unused edges shrink to no cells rather than being hidden: showing or hiding a
+        # widget renumbers every widget's place in the compositor, which repaints them all
+        # (the whole picture, 100 KB in half-cell) for one rectangle added.
+        for edge, (area, text) in zip(edges, pieces, strict=False):
+            placed = (area.translate(origin), text, inverted)
+            if edge.placed != placed:
                 edge.placed = placed
                 edge.styles.offset = placed[0].offset
                 edge.styles.width, edge.styles.height = area.width, area.height
-                edge.set_classes(placed[2])
+                edge.set_class(inverted, "-inverted")
                 edge.update(Content(text))
-                edge.display = True
-        for edge in self._edges[len(pieces):]:
-            edge.display = False
-        self._show_status()
+        for edge in edges[len(pieces):]:
+            if edge.placed is not None:
+                edge.placed = None
+                edge.styles.width = edge.styles.height = 0
 
     def _show_status(self, note: str = "") -> None:
         c, (columns, rows) = self.model.cursor, self.model.grid
