@@ -1,4 +1,5 @@
-"""What may be put in a URL or fetched: task IDs, the API base URL, image URLs.
+"""What may be put in a request or fetched: task IDs, the API base URL, the API key,
+image URLs.
 
 Two rules for task IDs: `validate_task_id` is the client's safety net (nothing that could
 leave the URL path is sent), `check_task_id` / `find_task_ids` the contract for what a person
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mjtui.api.errors import InsecureBaseUrl, InvalidTaskId
 
+DEFAULT_BASE_URL = "https://api.apimart.ai"  # docs/api-notes.md#basics
 MAX_TASK_ID_CHARS = 128
 TASK_ID_RULE = "a task ID is task_ followed by 16-40 letters and digits"
 _TASK_ID = re.compile(r"task_[A-Za-z0-9]{16,40}")
@@ -90,16 +92,58 @@ def is_loopback_host(host: str) -> bool:
 
 
 def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; refuses what would leak the token."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureBaseUrl(f"base URL {url!r} must be an http(s) URL with a host")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    """The API base URL without a trailing slash, or InsecureBaseUrl saying why not.
+
+    https:// anywhere; plain http:// only to loopback, because the key travels in every
+    request's Authorization header. The message never quotes a user name or password."""
+    text = url.strip()
+    if any(ord(c) < 33 or c == "\x7f" for c in text):
+        raise InsecureBaseUrl("base URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        raise InsecureBaseUrl("base URL is not a valid URL (check the host and port)") from None
+    if parts.username is not None or parts.password is not None:
+        raise InsecureBaseUrl("base URL must not contain a user name or password")
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
         raise InsecureBaseUrl(
-            f"plain http:// to {parts.hostname} would send your API key in clear; "
+            f"base URL must look like https://host (an http(s) URL with a host), not {text[:80]!r}"
+        )
+    if parts.query or parts.fragment:
+        raise InsecureBaseUrl(f"base URL must not have a query or fragment: {text[:80]!r}")
+    if scheme == "http" and not is_loopback_host(host):
+        raise InsecureBaseUrl(
+            f"plain http:// to {host} would send your API key in clear; "
             "use https:// or a loopback address"
         )
-    return url.strip().rstrip("/")
+    return text.rstrip("/")
+
+
+def api_key_problem(token: str) -> str:
+    """Why this API key cannot be sent as an HTTP header ("" if it can), without quoting it.
+
+    A key is printable ASCII. One with a line break, NUL or non-ASCII character inside (a key
+    pasted across two lines, a zero-width space from a web page) makes httpx/h11 fail with a
+    message that quotes the whole `Authorization` header, so it is refused up front."""
+    for position, char in enumerate(token, 1):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char.isspace():
+            what = "a space" if char == " " else f"a blank (U+{ord(char):04X})"
+        elif ord(char) < 32 or ord(char) == 127:
+            what = f"a control character (U+{ord(char):04X})"
+        else:
+            what = f"a non-ASCII character (U+{ord(char):04X})"
+        return (
+            f"the API key has {what} at character {position}; a key is printable ASCII "
+            "without spaces: copy it again"
+        )
+    return ""
 
 
 def is_fetchable_url(url: str) -> bool:

@@ -16,7 +16,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from mjtui.api.addresses import check_base_url, is_fetchable_url, validate_task_id
+from mjtui.api.addresses import (
+    DEFAULT_BASE_URL,
+    api_key_problem,
+    check_base_url,
+    is_fetchable_url,
+    validate_task_id,
+)
 from mjtui.api.body import ACCEPT_ENCODING, read_capped
 from mjtui.api.errors import (
     ApimartError,
@@ -33,7 +39,6 @@ from mjtui.api.models import Balance, Submission, SubmitResult, Task, Upload
 from mjtui.api.pool import build_transport
 from mjtui.api.requests import BlendRequest, DescribeRequest, VideoRequest
 
-DEFAULT_BASE_URL = "https://api.apimart.ai"
 DEFAULT_USER_AGENT = "mjtui"  # the app passes its version (mjtui.runtime.USER_AGENT)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
 UPLOAD_PATH = "/v1/uploads/images"
@@ -100,10 +105,9 @@ class ApimartClient:
     ) -> None:
         # An injected transport (the in-process fake) never touches the network.
         self.base_url = base_url.rstrip("/") if transport else check_base_url(base_url)
-        if token and not all(33 <= ord(c) <= 126 for c in token):
-            # A header can't carry it, and the library's complaint would quote it.
-            raise InsecureBaseUrl("the API key holds a space, control or non-ASCII character; "
-                                  "copy it again without line breaks")
+        problem = api_key_problem(token)
+        if problem:  # a header can't carry it, and the library's complaint would quote it
+            raise InsecureBaseUrl(problem)
         self._token = token
         self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.deadline = deadline

@@ -44,7 +44,8 @@ class InvalidTaskId(ApimartError):
 
 
 class InsecureBaseUrl(ApimartError):
-    """Plain http:// to a host that is not loopback would send the token in clear."""
+    """The token would not travel safely: plain http:// to a host that is not loopback, a
+    base URL that is no plain https URL, or a key that no HTTP header can carry."""
 
     kind = "insecure_url"
 

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from mjtui import paths
-from mjtui.config import ConfigError, Settings, load_settings, validate_base_url
+from mjtui.api.addresses import check_base_url
+from mjtui.api.client import ApimartClient
+from mjtui.api.errors import ApimartError, InsecureBaseUrl
+from mjtui.config import ConfigError, Settings, load_settings
 
 TOKEN = "sk-SECRET-4f9c2e1d8b7a"
 
@@ -225,7 +228,8 @@ def test_unknown_keys_warn_with_close_matches(dirs: Path) -> None:
     ],
 )
 def test_base_url_accepted(url: str, expected: str) -> None:
-    assert validate_base_url(url) == expected
+    settings = load_settings({}, env={"APIMART_BASE_URL": url})
+    assert settings.base_url == expected
 
 
 @pytest.mark.parametrize(
@@ -250,13 +254,18 @@ def test_base_url_accepted(url: str, expected: str) -> None:
     ],
 )
 def test_base_url_refused(url: str, match: str) -> None:
-    with pytest.raises(ConfigError, match=match):
-        validate_base_url(url)
+    """The settings refuse what the client refuses, in the client's words, naming the source."""
+    with pytest.raises(ConfigError, match=match) as info:
+        load_settings({}, env={"APIMART_BASE_URL": url})
+    assert str(info.value).startswith("env APIMART_BASE_URL: ")
+    with pytest.raises(ApimartError) as checked:
+        check_base_url(url)
+    assert str(info.value) == f"env APIMART_BASE_URL: {checked.value.message}"
 
 
 def test_base_url_with_credentials_is_refused_without_echoing_them() -> None:
     with pytest.raises(ConfigError) as info:
-        validate_base_url(f"https://user:{TOKEN}@api.example")
+        load_settings({"base_url": f"https://user:{TOKEN}@api.example"}, env={})
     assert TOKEN not in str(info.value)
 
 
@@ -296,3 +305,13 @@ def test_preview_width_from_file_and_env(dirs: Path) -> None:
 def test_a_bad_preview_width_is_refused(dirs: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings({}, env=env)
+
+
+def test_a_key_no_header_can_carry_is_refused_in_the_same_words_by_settings_and_client() -> None:
+    bad = "sk-abc\u200bdef"
+    with pytest.raises(ConfigError) as refused:
+        load_settings({}, env={"APIMART_API_KEY": bad})
+    with pytest.raises(InsecureBaseUrl) as client_refused:
+        ApimartClient(bad)
+    assert "(U+200B) at character 7" in client_refused.value.message
+    assert str(refused.value) == f"env APIMART_API_KEY: {client_refused.value.message}"
