@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mjtui.api.errors import ApimartError, Forbidden, NotFound
+
 
 class Status(enum.StrEnum):
     """Task status. The first six come from the API; EXPIRED and FORBIDDEN are ours."""
@@ -38,6 +40,17 @@ class Status(enum.StrEnum):
 
 
 FINAL_STATUSES = frozenset({Status.SUCCESS, Status.FAILURE, Status.EXPIRED, Status.FORBIDDEN})
+
+
+def status_after_error(error: ApimartError) -> Status | None:
+    """The final status a task query's error gives the task: a 404 means the task expired
+    (the API keeps tasks 3 days: docs/api-notes.md#statuses), a 403 that it is another
+    account's. None for every other error: it says nothing about the task."""
+    if isinstance(error, NotFound):
+        return Status.EXPIRED
+    if isinstance(error, Forbidden):
+        return Status.FORBIDDEN
+    return None
 
 _UNIFIED_STATUS = {
     "pending": Status.SUBMITTED,

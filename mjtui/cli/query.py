@@ -9,8 +9,8 @@ import os
 import time
 from collections.abc import Callable
 
-from mjtui.api.errors import ApimartError, NotFound, Unauthorized
-from mjtui.api.models import Status, Task
+from mjtui.api.errors import ApimartError, Unauthorized
+from mjtui.api.models import Status, Task, status_after_error
 from mjtui.cli.context import Context, emit
 from mjtui.errors import EXIT_OK, EXIT_TASK_FAILED
 from mjtui.notify import NEWS, BatchedNotifier, JobEvent, choose_notifier, tmux_passthrough
@@ -39,19 +39,18 @@ async def run_status(ctx: Context) -> int:
         except Unauthorized:
             raise
         except ApimartError as exc:
-            if isinstance(exc, NotFound) and cached:
-                return known.with_status(Status.EXPIRED, exc.message), exc
+            status = status_after_error(exc)
+            # A 404 for an ID we never held says nothing of expiry (it may be mistyped).
+            if status is Status.FORBIDDEN or (status is not None and cached):
+                return known.with_status(status, exc.message), exc
             return known, exc
 
     results = await asyncio.gather(*(query(task_id) for task_id in ids))
     id_width = max(len(printable(task_id)) for task_id in ids)
     code = EXIT_OK
     for task, error in results:
-        if error is None or error.kind in ("not_found", "forbidden"):
-            if error is not None and error.kind == "forbidden":
-                task = task.with_status(Status.FORBIDDEN, error.message)
-            if error is None or ctx.known(task.id):
-                ctx.remember(task)
+        if error is None or (ctx.known(task.id) and status_after_error(error)):
+            ctx.remember(task)
         emit(ctx, task, error, id_width=id_width)
         if error is not None or task.status is Status.FAILURE:
             code = EXIT_TASK_FAILED

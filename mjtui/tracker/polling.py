@@ -21,15 +21,13 @@ from collections.abc import Callable, Iterable
 
 from mjtui.api.errors import (
     ApimartError,
-    Forbidden,
     InsecureBaseUrl,
     InvalidTaskId,
-    NotFound,
     RateLimited,
     Unauthorized,
     ValidationFailed,
 )
-from mjtui.api.models import Status, Task
+from mjtui.api.models import Task, status_after_error
 from mjtui.tracker.health import HEALTH_CHECK_EVERY, ApiHealth, Health, IdleHealthCheck
 from mjtui.tracker.pacing import Pacing, jittered
 from mjtui.tracker.schedule import PollQueue
@@ -370,10 +368,10 @@ class Tracker:
 
     def _on_error(self, entry: TaskEntry, exc: ApimartError, now: float) -> None:
         entry.first = False
-        if isinstance(exc, NotFound | Forbidden):
+        status = status_after_error(exc)
+        if status is not None:
             self._api.answered()
             entry.failures = 0
-            status = Status.EXPIRED if isinstance(exc, NotFound) else Status.FORBIDDEN
             task = (entry.task or Task(id=entry.task_id)).with_status(status, exc.message)
             self._finish(entry)
             self._report(entry, task, None, False, now)
