@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import random
 
+from mjtui.config import POLL_MAX
+
 # 2**30 intervals is far beyond any sensible cap; stops the float from overflowing.
 _MAX_DOUBLINGS = 30
 
@@ -87,9 +89,6 @@ class RateGate:
         self.level = 0
 
 
-MAX_INTERVAL = 300.0
-
-
 class Pacing:
     """The tracker's timing: the poll interval (clamped), jitter, the backoff cap and the
     random source, and the delays that follow from them. One object, shared by the tracker
@@ -104,7 +103,8 @@ class Pacing:
         self.rng = rng
 
     def clamp(self, value: float) -> float:
-        return max(self.min_interval, min(MAX_INTERVAL, float(value)))
+        """The interval within the setting's own bounds (an interval set while running too)."""
+        return max(self.min_interval, min(POLL_MAX, float(value)))
 
     def next_poll(self, first: bool, sent_for: float, now: float) -> float:
         """When a task that answered and still runs is polled again."""
