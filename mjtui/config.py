@@ -15,15 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
-from mjtui.api.addresses import is_loopback_host
+from mjtui.api.addresses import DEFAULT_BASE_URL, api_key_problem, check_base_url
+from mjtui.api.errors import InsecureBaseUrl
 from mjtui.errors import ConfigError
+from mjtui.known_terminals import IMAGE_MODES
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.paths import config_file, default_download_dir
 
-DEFAULT_BASE_URL = "https://api.apimart.ai"
-IMAGE_MODES = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 POLL_MIN, POLL_MAX = 1.0, 300.0
 STALL_MIN, STALL_MAX = 30.0, 86400.0  # a running job with no progress this long is stalled
 CONCURRENCY_MAX = 64
@@ -164,13 +163,13 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
 
     if "token" in values:
         values["token"] = values["token"].strip()  # a pasted key often brings a newline
-        problem = _token_problem(values["token"])
+        problem = api_key_problem(values["token"])
         if problem:
             raise fail("token", problem)
     if "base_url" in values:
         try:
-            values["base_url"] = validate_base_url(values["base_url"])
-        except ConfigError as exc:
+            values["base_url"] = check_base_url(values["base_url"])
+        except InsecureBaseUrl as exc:
             raise fail("base_url", str(exc)) from None
     for name, (low, high) in (("poll_interval", (POLL_MIN, POLL_MAX)),
                               ("stall_after", (STALL_MIN, STALL_MAX))):
@@ -221,30 +220,6 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
         str(Path(download).expanduser()) if download else str(default_download_dir())
     )
     return Settings(**values)
-
-
-def _token_problem(token: str) -> str:
-    """Why this API key cannot be sent as an HTTP header ("" if it can), without quoting it.
-
-    A key is printable ASCII. One with a line break, NUL or non-ASCII character inside (a key
-    pasted across two lines, a zero-width space from a web page) makes httpx/h11 fail with a
-    message that quotes the whole `Authorization` header, so it is refused here, up front."""
-    for position, char in enumerate(token, 1):
-        if "!" <= char <= "~":
-            continue
-        if char in "\r\n":
-            what = "a line break"
-        elif char.isspace():
-            what = "a space" if char == " " else f"a blank (U+{ord(char):04X})"
-        elif ord(char) < 32 or ord(char) == 127:
-            what = f"a control character (U+{ord(char):04X})"
-        else:
-            what = f"a non-ASCII character (U+{ord(char):04X})"
-        return (
-            f"the API key has {what} at character {position}; a key is printable ASCII "
-            "without spaces: copy it again"
-        )
-    return ""
 
 
 def _read_config_file(path: Path, warnings: list[str]) -> dict[str, Any]:
@@ -308,30 +283,3 @@ def _toml_type(value: Any) -> str:
         dict: "a table",
     }
     return names.get(type(value), type(value).__name__)
-
-
-def validate_base_url(url: str) -> str:
-    """The API base URL without a trailing slash. https:// anywhere; plain http:// only to
-    loopback, because the key travels in every request's Authorization header."""
-    text = url.strip()
-    if any(ord(c) < 33 or c == "\x7f" for c in text):
-        raise ConfigError("base URL must not contain spaces or control characters")
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError:
-        raise ConfigError("base URL is not a valid URL (check the host and port)") from None
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError("base URL must not contain a user name or password")
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host:
-        raise ConfigError(f"base URL must look like https://host, not {text[:80]!r}")
-    if parts.query or parts.fragment:
-        raise ConfigError(f"base URL must not have a query or fragment: {text[:80]!r}")
-    if scheme == "http" and not is_loopback_host(host):
-        raise ConfigError(
-            f"plain http:// to {host} would send your API key in clear; "
-            "use https:// or a loopback address"
-        )
-    return text.rstrip("/")

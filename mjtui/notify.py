@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from mjtui.api.models import Status
+from mjtui.known_terminals import identify
 from mjtui.text import printable
 
 MODES = ("auto", "osc9", "osc99", "osc777", "bell", "off")
@@ -55,17 +56,9 @@ class NotifyChoice:
         return ""
 
 
-# Terminal -> mode, recognised from the XTVERSION answer or from what it puts in the
-# environment (which, unlike COLORTERM, often survives SSH: LC_TERMINAL is forwarded).
-_BY_VERSION = (
-    (re.compile(r"^kitty\(", re.IGNORECASE), "osc99", "kitty"),
-    (re.compile(r"^ghostty\b", re.IGNORECASE), "osc9", "ghostty"),
-    (re.compile(r"^wezterm\b", re.IGNORECASE), "osc9", "WezTerm"),
-    (re.compile(r"^iterm2\b", re.IGNORECASE), "osc9", "iTerm2"),
-    (re.compile(r"^foot\(", re.IGNORECASE), "osc777", "foot"),
-)
-
-
+# The terminal is recognised from its XTVERSION answer (known_terminals.py) or from what it
+# puts in the environment (which, unlike COLORTERM, often survives SSH: LC_TERMINAL is
+# forwarded).
 def _by_environment(env: Mapping[str, str]) -> tuple[str, str] | None:
     term = env.get("TERM", "")
     program = env.get("TERM_PROGRAM", "").lower()
@@ -101,10 +94,9 @@ def choose_notifier(
         return NotifyChoice(requested, f"forced (notify = {requested})", tmux, passthrough)
     found: tuple[str, str] | None = None
     if version and not tmux:  # inside tmux the version answer is tmux's own
-        for pattern, mode, name in _BY_VERSION:
-            if pattern.match(version):
-                found = mode, f"{name} (XTVERSION {printable(version, limit=40)})"
-                break
+        terminal, _ = identify(version)
+        if terminal is not None and terminal.notify:
+            found = terminal.notify, f"{terminal.name} (XTVERSION {printable(version, limit=40)})"
     found = found or _by_environment(env)
     if found is None:
         return NotifyChoice("bell", "the terminal is not known to show desktop notifications",

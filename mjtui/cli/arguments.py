@@ -14,6 +14,7 @@ from mjtui import __version__
 from mjtui.api.addresses import check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
+from mjtui.known_terminals import IMAGE_MODES
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.text import printable
 
@@ -24,7 +25,6 @@ environment: APIMART_API_KEY (token), APIMART_BASE_URL, MJTUI_POLL_INTERVAL, MJT
              MJTUI_CONFIG_DIR, MJTUI_DATA_DIR, MJTUI_CACHE_DIR
 """
 
-IMAGE_PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def _common_options() -> argparse.ArgumentParser:
                        help="seconds between polls of a running task (default 4)")
     group.add_argument("--demo", action="store_true", default=sup,
                        help="use the built-in fake API with demo jobs (no token, no network)")
-    group.add_argument("--images", choices=IMAGE_PROTOCOLS, default=sup,
+    group.add_argument("--images", choices=IMAGE_MODES, default=sup,
                        help="image preview protocol in the dashboard (default auto)")
     group.add_argument("--read-only", action="store_true", default=sup,
                        help="dashboard: watch only, disable every action that starts a job")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from mjtui.cli.info import Fact, settings_facts
+from mjtui.facts import Fact, settings_facts
 
 if TYPE_CHECKING:
     from mjtui.ui.app import MjtuiApp

@@ -22,11 +22,12 @@ from typing import Any
 
 from textual.widget import Widget
 
+from mjtui.known_terminals import IMAGE_MODES
 from mjtui.ui.terminal_probe import ProbeAnswers, probe
-from mjtui.ui.terminals import PROTOCOLS, ProtocolChoice, choose_protocol
+from mjtui.ui.terminals import ProtocolChoice, choose_protocol
 
 __all__ = [
-    "PROTOCOLS", "ProtocolChoice", "TerminalFacts", "cell_geometry", "choose_protocol",
+    "ProtocolChoice", "TerminalFacts", "cell_geometry", "choose_protocol",
     "current_facts", "detect_terminal_protocol", "image_widget_class",
 ]
 
@@ -70,8 +71,8 @@ def detect_terminal_protocol(requested: str = "auto") -> ProtocolChoice:
     env = os.environ
     is_tty = _stdout_is_tty()
     requested = requested.strip().lower()
-    if requested not in ("auto", *PROTOCOLS):
-        raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
+    if requested not in IMAGE_MODES:
+        raise ValueError(f"unknown image protocol {requested!r}: {', '.join(IMAGE_MODES)}")
     answers: ProbeAnswers | None = None
     if requested == "none":
         cell, source = _DEFAULT_CELL, "unused: previews are off"

@@ -1,4 +1,5 @@
-"""Which image protocol a terminal gets on `--images auto`: a table of terminals, and the rule.
+"""Which image protocol a terminal gets on `--images auto` (the terminals we know are in
+known_terminals.py).
 
 Answering the Kitty graphics query is not enough. textual-image places Kitty images with
 Unicode placeholders (cells that name the image), which kitty draws only from 0.28.0 on;
@@ -10,59 +11,19 @@ when they report it (DA1 attribute 4), else half-cell blocks. No Textual import.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mjtui.known_terminals import IMAGE_MODES, IMAGE_PROTOCOLS, identify
 from mjtui.ui.terminal_probe import ProbeAnswers
-
-PROTOCOLS = ("tgp", "sixel", "halfcell", "unicode", "none")
 
 
 @dataclass(frozen=True, slots=True)
 class ProtocolChoice:
     """Which way images reach the terminal, and why (shown on the diagnostics screen)."""
 
-    name: str  # "tgp" | "sixel" | "halfcell" | "unicode" | "none"
+    name: str  # one of IMAGE_PROTOCOLS
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class KnownTerminal:
-    """A terminal recognised from its XTVERSION answer."""
-
-    name: str
-    pattern: re.Pattern[str]  # group 1 is the version
-    placeholders_since: tuple[int, ...] | None  # Kitty Unicode placeholders from; None: never
-
-
-def _known(name: str, pattern: str, since: tuple[int, ...] | None) -> KnownTerminal:
-    return KnownTerminal(name, re.compile(pattern, re.IGNORECASE), since)
-
-
-TERMINALS: tuple[KnownTerminal, ...] = (
-    _known("kitty", r"^kitty\(([\d.]+)\)", (0, 28, 0)),
-    _known("ghostty", r"^ghostty\s+([\d.]+)", (1, 0, 0)),
-    _known("WezTerm", r"^wezterm\s+(\S+)", None),  # graphics yes, placeholders no
-    _known("Konsole", r"^konsole\s+(\S+)", None),  # graphics yes, placeholders no
-    _known("foot", r"^foot\(([\d.]+)\)", None),
-    _known("XTerm", r"^xterm\((\d+)\)", None),
-    _known("tmux", r"^tmux\s+(\S+)", None),
-    _known("iTerm2", r"^iterm2\s+(\S+)", None),
-    _known("mlterm", r"^mlterm\(([\d.]+)\)", None),
-    _known("contour", r"^contour\s+(\S+)", None),
-    _known("mintty", r"^mintty\s+(\S+)", None),
-)
-
-
-def identify(version: str | None) -> tuple[KnownTerminal | None, tuple[int, ...]]:
-    """The table's entry for an XTVERSION answer, and the version as numbers (may be ())."""
-    for terminal in TERMINALS:
-        match = terminal.pattern.match((version or "").strip())
-        if match:
-            numbers = tuple(int(n) for n in re.findall(r"\d+", match.group(1))[:3])
-            return terminal, numbers
-    return None, ()
 
 
 def _placeholders(answers: ProbeAnswers) -> tuple[bool, str]:
@@ -88,10 +49,10 @@ def choose_protocol(
 ) -> ProtocolChoice:
     """Pick the protocol from the request and what the terminal answered (None: not asked)."""
     requested = requested.strip().lower()
-    if requested in PROTOCOLS:
+    if requested in IMAGE_PROTOCOLS:
         return ProtocolChoice(requested, f"forced (--images {requested})")
     if requested != "auto":
-        raise ValueError(f"unknown image protocol {requested!r}: auto, {', '.join(PROTOCOLS)}")
+        raise ValueError(f"unknown image protocol {requested!r}: {', '.join(IMAGE_MODES)}")
     if not is_tty:
         return ProtocolChoice("unicode", "stdout is not a terminal")
     if answers is None or not answers.answered:

@@ -24,9 +24,10 @@ from pty_terminal import (
     TerminalProfile,
 )
 
+from mjtui.known_terminals import identify
 from mjtui.ui.terminal_probe import ProbeAnswers, parse_replies, queries
 from mjtui.ui.terminal_replies import HOLD_SECONDS, ReplyFilter
-from mjtui.ui.terminals import ProtocolChoice, choose_protocol, identify
+from mjtui.ui.terminals import ProtocolChoice, choose_protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 DA1_SIXEL = "\x1b[?62;4;22c"

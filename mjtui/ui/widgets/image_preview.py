@@ -27,8 +27,9 @@ from mjtui.images.scale import (
     pane_pixels,
     scale_for_cells,
 )
+from mjtui.known_terminals import IMAGE_PROTOCOLS
 from mjtui.text import printable
-from mjtui.ui.preview import PROTOCOLS, cell_geometry, current_facts
+from mjtui.ui.preview import cell_geometry, current_facts
 from mjtui.ui.screens.quiet_background import OpaqueOnTop
 from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
 
@@ -70,7 +71,7 @@ class ImagePreview(Widget):
         super().__init__(name=name, id=id, classes=classes)
         facts = current_facts()
         self.protocol = protocol or (facts.protocol.name if facts else "halfcell")
-        if self.protocol not in PROTOCOLS:
+        if self.protocol not in IMAGE_PROTOCOLS:
             raise ValueError(f"unknown image protocol {self.protocol!r}")
         self._loader = loader
         self._max_width = min(max_width or _MAX_CELLS, _MAX_CELLS)
