@@ -236,30 +236,6 @@ class ApimartClient:
             ) from None
         return result
 
-    async def upscale(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("upscale", task_id, index=index, **kw)
-
-    async def variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("variation", task_id, index=index, **kw)
-
-    async def high_variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("high-variation", task_id, index=index, **kw)
-
-    async def low_variation(self, task_id: str, index: int | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("low-variation", task_id, index=index, **kw)
-
-    async def reroll(self, task_id: str, **kw: Any) -> SubmitResult:
-        return await self._follow_up("reroll", task_id, **kw)
-
-    async def zoom(self, task_id: str, zoom_ratio: float | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("zoom", task_id, zoom_ratio=zoom_ratio, **kw)
-
-    async def pan(self, task_id: str, direction: str | None = None, **kw: Any) -> SubmitResult:
-        return await self._follow_up("pan", task_id, direction=direction, **kw)
-
-    async def inpaint(self, task_id: str, **kw: Any) -> SubmitResult:
-        return await self._follow_up("inpaint", task_id, **kw)
-
     async def modal(
         self, task_id: str, prompt: str | None = None, mask_url: str | None = None, **kw: Any
     ) -> SubmitResult:

@@ -7,7 +7,7 @@ import gzip
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -41,7 +41,7 @@ from mjtui.api.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from mjtui.api.models import Status, Submission
+from mjtui.api.models import Status, Submission, SubmitResult
 from mjtui.fake import FakeApimart, FakeClock, Fault, LoopbackFakeServer
 from mjtui.runtime import USER_AGENT
 
@@ -77,6 +77,13 @@ class Recorder:
         return json.loads(self.requests[n].content)
 
 
+def follow_up(
+    client: ApimartClient, endpoint: str, task_id: str, **fields: Any
+) -> Coroutine[Any, Any, SubmitResult]:
+    """A follow-up POST as the jobs service sends one (the body from the button catalogue)."""
+    return client.submit(Submission(endpoint, {"task_id": task_id, **fields}))
+
+
 def client_for(recorder: Recorder, **kw: Any) -> ApimartClient:
     kw.setdefault("user_agent", USER_AGENT)  # what the app sends (mjtui.runtime)
     return ApimartClient(TOKEN, BASE, transport=httpx.MockTransport(recorder), **kw)
@@ -90,7 +97,7 @@ async def test_user_agent_and_bearer_on_api_requests() -> None:
     async with client_for(rec) as client:
         await client.get_task(TID)
         await client.get_unified_task(TID)
-        await client.reroll(TID)
+        await follow_up(client, "reroll", TID)
     assert USER_AGENT == f"mjtui/{__version__}"
     for request in rec.requests:
         assert request.headers["user-agent"] == f"mjtui/{__version__}"
@@ -169,12 +176,13 @@ async def test_invalid_task_ids_are_refused_before_any_request(task_id: str, rea
     assert info.value.kind == "invalid_id"
     rec = Recorder()
     async with client_for(rec) as client:
+        follow_ups = [("upscale", {"index": 1}), ("variation", {"index": 1}),
+                      ("high-variation", {"index": 1}), ("low-variation", {"index": 1}),
+                      ("reroll", {}), ("zoom", {"zoom_ratio": 2}), ("pan", {"direction": "left"}),
+                      ("inpaint", {})]
         calls = [client.get_task(task_id), client.get_unified_task(task_id),
-                 client.upscale(task_id, 1), client.variation(task_id, 1),
-                 client.high_variation(task_id, 1), client.low_variation(task_id, 1),
-                 client.reroll(task_id), client.zoom(task_id, 2), client.pan(task_id, "left"),
-                 client.inpaint(task_id), client.modal(task_id, "p"),
-                 client.submit(Submission("upscale", {"task_id": task_id, "index": 1}))]
+                 client.modal(task_id, "p"),
+                 *(follow_up(client, endpoint, task_id, **fields) for endpoint, fields in follow_ups)]
         for call in calls:
             with pytest.raises(InvalidTaskId):
                 await call
@@ -305,7 +313,8 @@ async def test_errors_are_mapped(status: int, body: Any, headers: dict[str, str]
     content = b"" if body is None else json.dumps(body).encode()
     rec = Recorder(lambda req: httpx.Response(status, content=content, headers=headers))
     async with client_for(rec) as client:
-        for call in (lambda: client.get_task(TID), lambda: client.upscale(TID, 1)):
+        for call in (lambda: client.get_task(TID),
+                     lambda: follow_up(client, "upscale", TID, index=1)):
             with pytest.raises(cls) as info:
                 if status in (502, 503, 504) and body is None:
                     try:
@@ -326,7 +335,7 @@ async def test_a_gateway_page_on_a_post_is_an_unknown_outcome() -> None:
                                               headers={"content-type": "text/html"}))
     async with client_for(rec) as client:
         with pytest.raises(OutcomeUnknown, match="outcome unknown, check before retrying"):
-            await client.upscale(TID, 1)
+            await follow_up(client, "upscale", TID, index=1)
         with pytest.raises(ServerError):  # the same page on a GET is a plain server error
             await client.get_task(TID)
     assert len(rec.requests) == 2  # the POST was not resent
@@ -360,7 +369,7 @@ async def test_unreadable_success_bodies(content: bytes, needle: str) -> None:
             await client.get_task(TID)
         assert info.value.http_status == 200
         with pytest.raises(BadResponse):
-            await client.reroll(TID)
+            await follow_up(client, "reroll", TID)
 
 
 async def test_non_finite_json_numbers_do_not_crash_parsing() -> None:
@@ -449,7 +458,7 @@ async def test_post_broken_midway_is_outcome_unknown(exc: Exception) -> None:
     rec = Recorder(raising(exc))
     async with client_for(rec) as client:
         with pytest.raises(OutcomeUnknown, match="outcome unknown, check before retrying"):
-            await client.upscale(TID, 2)
+            await follow_up(client, "upscale", TID, index=2)
         with pytest.raises(NetworkError) as info:  # a GET is just a network error
             await client.get_task(TID)
         assert not isinstance(info.value, OutcomeUnknown)
@@ -479,7 +488,7 @@ async def test_overall_deadline_caps_a_slow_answer() -> None:
         with pytest.raises(RequestTimeout):
             await client.get_task(TID)
         with pytest.raises(OutcomeUnknown, match="outcome unknown, check before retrying"):
-            await client.reroll(TID)
+            await follow_up(client, "reroll", TID)
         assert time.monotonic() - started < 2
     assert [r.method for r in rec.requests] == ["GET", "POST"]
 
@@ -551,17 +560,17 @@ async def test_every_call_hits_its_endpoint_with_its_body() -> None:
     async with client_for(rec) as client:
         result = await client.imagine(ImagineRequest("a cat", size="16:9", version="7"))
         assert result.task_id == "task_01KNEW" and result.status is Status.SUBMITTED
-        await client.upscale(TID, 2)
-        await client.upscale(TID, custom_id=cid)
-        await client.variation(TID, 3)
-        await client.high_variation(TID, 1)
-        await client.low_variation(TID, 1, speed="fast")
-        await client.reroll(TID)
-        await client.zoom(TID, 1.5)
-        await client.zoom(TID)
-        await client.pan(TID, "left")
-        await client.pan(TID, custom_id="MJ::JOB::pan_up::1::abc::SOLO")
-        await client.inpaint(TID, index=1)
+        await follow_up(client, "upscale", TID, index=2)
+        await follow_up(client, "upscale", TID, custom_id=cid)
+        await follow_up(client, "variation", TID, index=3)
+        await follow_up(client, "high-variation", TID, index=1)
+        await follow_up(client, "low-variation", TID, index=1, speed="fast")
+        await follow_up(client, "reroll", TID)
+        await follow_up(client, "zoom", TID, zoom_ratio=1.5)
+        await follow_up(client, "zoom", TID)
+        await follow_up(client, "pan", TID, direction="left")
+        await follow_up(client, "pan", TID, custom_id="MJ::JOB::pan_up::1::abc::SOLO")
+        await follow_up(client, "inpaint", TID, index=1)
         await client.modal(TID, "new prompt", "https://x/mask.png")
         await client.modal(TID)
         await client.submit(Submission("upscale", {"task_id": TID, "custom_id": cid}))
@@ -637,13 +646,13 @@ async def test_full_flow_against_the_fake(fake_client, clock) -> None:
     assert api and all(r.authorization_present for r in api)
 
     u2 = next(b for b in task.buttons if b.label == "U2")
-    up = await client.upscale(task.id, custom_id=u2.custom_id)
+    up = await follow_up(client, "upscale", task.id, custom_id=u2.custom_id)
     clock.advance(1)
     single = await client.get_task(up.task_id)
     assert single.status is Status.SUCCESS and single.action == "UPSCALE"
     assert len(single.image_urls) == 1
 
-    region = await client.inpaint(up.task_id)
+    region = await follow_up(client, "inpaint", up.task_id)
     assert region.status is Status.MODAL
     assert (await client.get_task(region.task_id)).status is Status.MODAL
     answered = await client.modal(region.task_id, "a red boat", "https://x/mask.png")
@@ -662,7 +671,7 @@ async def test_fake_errors_through_the_client(fake_client, clock) -> None:
     assert info.value.code == 3
     parent = await client.imagine(ImagineRequest("a cat"))
     with pytest.raises(ValidationFailed, match="not in SUCCESS state") as vinfo:
-        await client.upscale(parent.task_id, 1)
+        await follow_up(client, "upscale", parent.task_id, index=1)
     assert vinfo.value.code == 4
     fake.faults.add(Fault("rate_limit", retry_after=2, times=1))
     with pytest.raises(RateLimited) as rinfo:
