@@ -44,12 +44,6 @@ class ButtonKind(enum.Enum):
     BOOKMARK = "Bookmark"
     UNKNOWN = "Button"
 
-    @property
-    def opens_modal(self) -> bool:
-        """Buttons whose new task waits in MODAL for a prompt or mask."""
-        return self in (ButtonKind.VARY_REGION, ButtonKind.CUSTOM_ZOOM)
-
-
 # (pattern over the customId, kind). First match wins, so specific patterns come first.
 _PATTERNS: list[tuple[re.Pattern[str], ButtonKind]] = [
     (re.compile(p, re.IGNORECASE), k)

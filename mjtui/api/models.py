@@ -284,14 +284,6 @@ class Task:
         return (self.action == "VIDEO" and not self.video_urls) or (
             self.action == "DESCRIBE" and not self.prompts)
 
-    @property
-    def is_grid(self) -> bool:
-        """A 2x2 grid result (U1-U4/V1-V4 apply), rather than a single image."""
-        return len(self.image_urls) >= 4 or any(
-            "::upsample::" in b.custom_id for b in self.buttons
-        )
-
-
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from mjtui.api.requests import BATCH_SIZES, DIMENSIONS, MOTIONS, SPEEDS
 
 IMAGE_HELP = "an http(s) URL or a local JPEG, PNG, WebP or GIF file (uploaded once)"
-KIND_COMMANDS = ("describe", "blend", "edits", "video", "upload", "balance")
 COMMAND_HELP = (
     "  describe   four prompts suggested for an image (--watch prints them)\n"
     "  blend      blend 2-4 images into a grid\n"

@@ -9,8 +9,7 @@ state is computed on read, and faults can be injected per path.
 from __future__ import annotations
 
 from .app import FakeApimart
-from .faults import Fault, FaultSet, RecordedRequest
-from .jobs import Job, Snapshot
+from .faults import Fault, RecordedRequest
 
 
 class FakeClock:
@@ -37,13 +36,12 @@ def __getattr__(name: str) -> object:
         from . import server
 
         return getattr(server, name)
-    if name in ("seed_demo", "seed_demo_jobs", "DemoJob", "DEMO_TOKEN", "demo_fake"):
+    if name in ("seed_demo_jobs", "DEMO_TOKEN"):
         from . import demo
 
         return getattr(demo, name)
     raise AttributeError(name)
 
 
-__all__ = ["DEMO_TOKEN", "DemoJob", "FakeApimart", "FakeClock", "Fault", "FaultSet", "Job",
-           "LoopbackFakeServer", "RecordedRequest", "Snapshot", "demo_fake", "seed_demo",
-           "seed_demo_jobs", "serve"]
+__all__ = ["DEMO_TOKEN", "FakeApimart", "FakeClock", "Fault", "LoopbackFakeServer",
+           "RecordedRequest", "seed_demo_jobs", "serve"]

@@ -81,10 +81,3 @@ def seed_demo_jobs(fake: FakeApimart) -> list[DemoJob]:
 def seed_demo(fake: FakeApimart) -> list[str]:
     """Seed the demo jobs and return their task ids, oldest first."""
     return [job.id for job in seed_demo_jobs(fake)]
-
-
-def demo_fake(**fake_kwargs: Any) -> tuple[FakeApimart, list[DemoJob]]:
-    """A new ``FakeApimart`` accepting :data:`DEMO_TOKEN`, already seeded."""
-    fake_kwargs.setdefault("tokens", {DEMO_TOKEN})
-    fake = FakeApimart(**fake_kwargs)
-    return fake, seed_demo_jobs(fake)

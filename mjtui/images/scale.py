@@ -41,13 +41,6 @@ def resize_to(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return source.resize(size, Image.Resampling.LANCZOS)
 
 
-def scale_to_fit(image: Image.Image, max_w: int, max_h: int) -> Image.Image:
-    """Scale to fit within max_w x max_h pixels keeping aspect (never upscales)."""
-    scale = min(max_w / image.width, max_h / image.height, 1.0)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return resize_to(image, size)
-
-
 def scale_for_cells(
     image: Image.Image,
     box_cells: tuple[int, int],

@@ -120,11 +120,6 @@ def test_short_names() -> None:
             "animate-low"} == names
 
 
-def test_opens_modal() -> None:
-    assert {k for k in ButtonKind if k.opens_modal} == {ButtonKind.VARY_REGION,
-                                                        ButtonKind.CUSTOM_ZOOM}
-
-
 # -- unknown customIds still submit ------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from mjtui.images.cache import DiskCache, ImageError, ScaledCache, decode_image
 from mjtui.images.save import download_originals, safe_stem
-from mjtui.images.scale import crop_tile, fit_cells, pane_pixels, scale_for_cells, scale_to_fit
+from mjtui.images.scale import crop_tile, fit_cells, pane_pixels, scale_for_cells
 
 # -- disk cache -------------------------------------------------------------------------------
 
@@ -224,8 +224,6 @@ def test_scaling_geometry() -> None:
     image = Image.new("RGB", (2048, 2048))
     assert scale_for_cells(image, (80, 30), (10, 20), (1, 2)).size == (60, 60)
     assert scale_for_cells(image, (80, 30), (10, 20), (10, 20)).size == (600, 600)
-    assert scale_to_fit(Image.new("RGB", (2000, 1000)), 400, 400).size == (400, 200)
-    assert scale_to_fit(Image.new("RGB", (20, 10)), 400, 400).size == (20, 10)  # never upscales
 
 
 def test_scaled_cache_is_bounded() -> None:

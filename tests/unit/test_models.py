@@ -151,7 +151,6 @@ def test_mj_view_doc_example() -> None:
         Button(f"MJ::JOB::variation::1::{HASH}", "V1"),
     )
     assert task.fail_reason == ""
-    assert task.is_grid
 
 
 def test_mj_view_running_progress_string_and_lower_case() -> None:
@@ -214,11 +213,10 @@ def test_mj_view_describe_and_single_image() -> None:
     describe = Task.from_mj_view({"id": TASK_ID, "status": "SUCCESS", "action": "DESCRIBE",
                                   "prompt": "1️⃣ a\n\n2️⃣ b", "description": "1️⃣ a\n\n2️⃣ b"})
     assert describe.description == "1️⃣ a\n\n2️⃣ b" and describe.image_urls == ()
-    assert not describe.is_grid
     single = Task.from_mj_view({"id": TASK_ID, "status": "SUCCESS", "action": "UPSCALE",
                                 "image_urls": ["https://x/0.png"],
                                 "buttons": [{"customId": "MJ::Inpaint::1::h::SOLO"}]})
-    assert single.image_urls == ("https://x/0.png",) and not single.is_grid
+    assert single.image_urls == ("https://x/0.png",)
 
 
 def test_mj_view_image_urls_string_or_objects() -> None:

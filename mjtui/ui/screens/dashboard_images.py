@@ -19,8 +19,6 @@ from mjtui.text import printable
 if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
 
-IMAGE_ACTIONS = {"toggle_tiles", "fullscreen", "open_url", "copy_url", "download"}
-
 
 def running_over_ssh(env: os._Environ[str] | dict[str, str] = os.environ) -> bool:
     return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"))

@@ -116,10 +116,6 @@ class ImagePreview(Widget):
             self.set_class(mode == "tiles", "-tiles")
             self._reload()
 
-    def reload_images(self) -> None:
-        """Try the current images again (after a failure, say); cached ones show at once."""
-        self._reload()
-
     def clear(self, message: str = "") -> None:
         """Show no image, only `message` (a task without images, nothing selected)."""
         if self._request is None and self._cleared_with == message:
