@@ -73,7 +73,7 @@ _PATTERNS: list[tuple[re.Pattern[str], ButtonKind]] = [
     ]
 ]
 
-# Which apimart endpoint presses each kind (see apimart-api.md §2, §13).
+# Which apimart endpoint presses each kind (docs/api-notes.md#buttons).
 _ENDPOINTS: dict[ButtonKind, str] = {
     ButtonKind.UPSCALE: "upscale",
     ButtonKind.UPSCALE_SUBTLE: "upscale",
@@ -136,7 +136,8 @@ CLI_NAMES: dict[str, ButtonKind] = {
 }
 _CLI_NAME_OF = {kind: name for name, kind in CLI_NAMES.items()}
 
-# What the server's auto-matching needs when we have no button to send (apimart §2.1).
+# What the server's auto-matching needs when we have no button to send
+# (docs/api-notes.md#buttons).
 _FALLBACK_FIELDS: dict[ButtonKind, dict[str, Any]] = {
     ButtonKind.REROLL: {},
     ButtonKind.VARY_SUBTLE: {"index": 1},
@@ -194,7 +195,8 @@ def _guess_family(custom_id: str) -> str:
     for hint, endpoint in _FAMILY_HINTS:
         if hint in lowered:
             return endpoint
-    # The upscale endpoint is the one the docs show taking arbitrary customIds (HD upscale).
+    # The upscale endpoint takes customIds it does not list (HD upscales:
+    # docs/api-notes.md#buttons), so an unknown one goes there.
     return "upscale"
 
 

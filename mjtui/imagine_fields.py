@@ -1,5 +1,5 @@
-"""What the API takes in an imagine's structured fields (apimart-api.md §3.1), checked
-before anything is sent: one set of rules for the imagine form and `mjtui imagine`.
+"""What the API takes in an imagine's structured fields, checked before anything is sent
+(docs/api-notes.md#imagine-fields): one set of rules for the imagine form and `mjtui imagine`.
 
 Each check takes what a person typed and answers (value, "") or (None, why not); the why
 is short enough to stand under a form field and reads after the field's name on stderr.
@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from mjtui.api.client import ImagineRequest
 
-VERSIONS = ("8.1", "7", "6.1", "5.2", "5.1")  # `--v` values the docs list
+VERSIONS = ("8.1", "7", "6.1", "5.2", "5.1")  # `--v` values the API takes
 NIJI_VERSIONS = ("7", "6")  # with niji: true these become Niji versions
 QUALITIES = ("0.25", "0.5", "1", "2")
 SPEEDS = ("relax", "fast", "turbo")

@@ -5,7 +5,7 @@
 
 Each picture is the demo (every job state at once) on a fake API whose clock never moves, one
 poll in, with half-cell image previews (an SVG shows cells, so Sixel/Kitty images would be
-blank; anchors.md C.7). It uses the same app as the snapshot tests (tests/helpers/snapshot_app.py) and
+blank). It uses the same app as the snapshot tests (tests/helpers/snapshot_app.py) and
 touches none of your own config, sessions or image cache.
 """
 

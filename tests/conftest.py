@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 # textual-image probes the terminal when first imported. Under pytest there is no terminal
-# to ask: fix the cell size and hide stdin before anything imports it (anchors.md B.6).
+# to ask: fix the cell size and hide stdin before anything imports it.
 sys.__stdin__ = None  # type: ignore[misc]
 try:
     from textual_image import _terminal

@@ -51,7 +51,8 @@ GATEWAY_STATUSES = (502, 503, 504)
 
 @dataclass(frozen=True, slots=True)
 class ImagineRequest:
-    """An imagine submission: the prompt plus the structured fields of the docs (§3.1)."""
+    """An imagine submission: the prompt plus its structured fields
+    (docs/api-notes.md#imagine-fields)."""
 
     prompt: str
     size: str | None = None  # aspect ratio, --ar

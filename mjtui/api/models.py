@@ -328,8 +328,9 @@ def _amount(value: Any) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """What `GET /v1/balance` says about this API key (§4.5). The unit is the account's own
-    (USD, CNY or tokens): show the numbers as given, never with an invented currency sign."""
+    """What `GET /v1/balance` says about this API key (docs/api-notes.md#balance). The unit
+    is the account's own (USD, CNY or tokens): show the numbers as given, never with an
+    invented currency sign."""
 
     remaining: float | None  # None when the quota is unlimited or the figure is missing
     used: float | None

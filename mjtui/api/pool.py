@@ -2,10 +2,10 @@
 
 httpcore 1.0.9's `AsyncConnectionPool` walks every queued request against every connection
 on each request and on each response close (encode/httpcore#1035, still open), and checks each
-idle connection's socket on every pass. With 16 connections busy it cost ~3 ms of CPU per
-poll on our 2-core VM, most of a poll's cost, which capped a 1,000-task dashboard well below
-one poll per task per interval. This pool keeps idle connections in a stack per origin and a
-semaphore for the requests in flight: one connection check per request, nothing per close.
+idle connection's socket on every pass: under load most of a poll's CPU, which kept a large
+dashboard from polling every task once per interval (bench/README.md, "Round 2"). This pool
+keeps idle connections in a stack per origin and a semaphore for the requests in flight: one
+connection check per request, nothing per close.
 
 It speaks HTTP/1.1 only, which is all the API and the image CDNs need, and is used only when
 no proxy is configured (see `build_transport`); httpx's own transport serves the rest.

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from mjtui import __version__
-from mjtui.api.addresses import check_task_id
+from mjtui.api.addresses import DEFAULT_BASE_URL, check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
 from mjtui.known_terminals import IMAGE_MODES
@@ -34,7 +34,7 @@ def _common_options() -> argparse.ArgumentParser:
     group = common.add_argument_group("common options")
     sup = argparse.SUPPRESS
     group.add_argument("--base-url", default=sup, metavar="URL",
-                       help="API base URL (env APIMART_BASE_URL; default https://api.apimart.ai)")
+                       help=f"API base URL (env APIMART_BASE_URL; default {DEFAULT_BASE_URL})")
     group.add_argument("--session", default=sup, metavar="NAME|PATH",
                        help="session name (in the data folder) or path to a session .toml file")
     group.add_argument("--poll-interval", type=float, default=sup, metavar="SECONDS",

@@ -169,7 +169,8 @@ class FakeApimart(SubmitHandlers):
     # --- reads --------------------------------------------------------------------------
 
     def get_mj(self, req: Request, task_id: str) -> Response:
-        """``GET /v1/midjourney/{id}``: MJ-style view, not wrapped (doc §4.2)."""
+        """``GET /v1/midjourney/{id}``: MJ-style view, not wrapped
+        (docs/api-notes.md#the-two-task-views)."""
         job = self.owned_job(task_id, req.token)
         return json_response(mj_view(job, job.state(self.clock(), self.stall_seconds),
                                      req.base_url))

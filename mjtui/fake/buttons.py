@@ -1,10 +1,10 @@
 """Which buttons a finished job offers, and how follow-up calls pick one.
 
-Button sets follow the API reference §6/§6.1 (trueai ``CustomComponentModel``
-order): a 2×2 grid offers U1–U4, 🔄, V1–V4; an upscaled single offers HD
+Button sets follow docs/api-notes.md#buttons (in the order midjourney-proxy's button
+factory uses): a 2×2 grid offers U1–U4, 🔄, V1–V4; an upscaled single offers HD
 upscales, Vary (Subtle/Strong/Region), zooms, pans, Animate and 🔄; an
 HD-upscale result drops the HD upscales and the pans.  v8 drops HD upscale,
-zoom and pan.  Auto-matching (§2.1) maps ``index``/``direction``/``zoom_ratio``
+zoom and pan.  Auto-matching maps ``index``/``direction``/``zoom_ratio``
 to one of the parent's ``customId`` values.
 """
 
@@ -121,7 +121,8 @@ def single_buttons(h: str, version: str = "7", hd: bool = False) -> list[Button]
 
 
 def describe_buttons(h: str) -> list[Button]:
-    """1️⃣–4️⃣ (imagine suggestion N), 🎉 Imagine all, 🔄 retry (doc §6)."""
+    """1️⃣–4️⃣ (imagine suggestion N), 🎉 Imagine all, 🔄 retry
+    (docs/api-notes.md#describe)."""
     digits = ["1️⃣", "2️⃣", "3️⃣", "4️⃣"]
     out = [button(f"MJ::Job::PicReader::{n}", "", digits[n - 1]) for n in range(1, 5)]
     return [*out, button("MJ::Job::PicReader::all", "Imagine all", "🎉"),
@@ -177,7 +178,8 @@ def _find(buttons: list[Button], pred: Any) -> str | None:
 
 def auto_match(endpoint: str, buttons: list[Button], *, index: int = 1,
                direction: str | None = None, zoom_ratio: float | None = None) -> str | None:
-    """Pick the parent's customId for a follow-up without ``custom_id`` (§2.1)."""
+    """Pick the parent's customId for a follow-up without ``custom_id``
+    (docs/api-notes.md#buttons)."""
     if endpoint == "upscale":
         return _find(buttons, lambda p, b: p.family == "upsample" and p.number == index)
     if endpoint == "variation":
@@ -253,11 +255,11 @@ def pick_button(endpoint: str, args: FollowupArgs, task_id: str, parent_kind: st
                 parent_hash: str, parent_hd: bool,
                 buttons: list[Button]) -> tuple[str | None, ParsedId]:
     """The customId a follow-up runs and what it means: ``custom_id`` wins, else
-    auto-matching (§2.1).  The id is None for Vary (Strong) on a grid tile."""
+    auto-matching (docs/api-notes.md#buttons).  The id is None for Vary (Strong) on a grid tile."""
     if args.custom_id:
         parsed = parse_custom_id(args.custom_id)
-        # HD upscale ids are accepted even when not listed (doc §2.1: "not guaranteed
-        # to appear in buttons"), but only on a plain upscaled single of that job.
+        # HD upscale ids are accepted even when not listed (docs/api-notes.md#buttons),
+        # but only on a plain upscaled single of that job.
         hd_ok = (parsed is not None and parsed.family == "upsample_hd"
                  and parent_hash in args.custom_id and parent_kind == "single" and not parent_hd)
         if args.custom_id not in {b["customId"] for b in buttons} and not hd_ok:
@@ -273,7 +275,8 @@ def pick_button(endpoint: str, args: FollowupArgs, task_id: str, parent_kind: st
     if endpoint == "upscale" and parent_kind != "grid":
         raise ButtonError(f"task {task_id} is not a grid; pass custom_id for an HD upscale")
     if endpoint == "high-variation" and parent_kind == "grid" and args.index is not None:
-        # The workflow doc applies Vary (Strong) to an imagine grid by index (§12.3).
+        # Vary (Strong) on a grid tile by index, as the API's own workflow example does
+        # (docs/api-notes.md#buttons).
         return None, ParsedId("high_variation", args.index)
     custom_id = auto_match(endpoint, buttons, index=args.index or 1,
                            direction=args.direction, zoom_ratio=args.zoom_ratio)

@@ -36,8 +36,8 @@ from .buttons import describe_buttons, grid_buttons, single_buttons
 from .masks import MaskSeen
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-RETENTION_SECONDS = 3 * 24 * 3600  # tasks older than this answer 404 (doc §5)
-MODAL_TIMEOUT = 30 * 60  # MODAL tasks not answered in time are cancelled (doc §3.3)
+RETENTION_SECONDS = 3 * 24 * 3600  # tasks older than this answer 404 (docs/api-notes.md#statuses)
+MODAL_TIMEOUT = 30 * 60  # unanswered MODAL tasks are cancelled (docs/api-notes.md#modal)
 MODAL_TIMEOUT_REASON = "modal input not received within 30 minutes; cancelled and refunded"
 STALL_SECONDS = 600.0
 STALL_PROGRESS = 85
@@ -199,7 +199,7 @@ class JobStore:
         return self.add(job)
 
 
-# --- structured imagine fields -> prompt flags (doc §3.1) -----------------------------
+# --- structured imagine fields -> prompt flags (docs/api-notes.md#imagine-fields) ------
 
 _FLAG_FIELDS: list[tuple[str, str]] = [
     ("size", "ar"), ("quality", "q"), ("style", "style"), ("version", "v"),
@@ -231,18 +231,18 @@ def apply_structured_fields(prompt: str, body: dict[str, Any]) -> str:
         if body.get(key) is True and f"--{flag}" not in out.split():
             out += f" --{flag}"
     if body.get("hd") is True and not re.search(r"--(v|version)\s", out):
-        out += " --v 8.1"  # doc §3.1: hd injects --v 8.1 when no version is given
+        out += " --v 8.1"  # hd without a version means v8.1
     extra = body.get("extra")
     if isinstance(extra, str) and extra.strip():
         out += " " + extra.strip()
     return out.strip()
 
 
-# --- the two task views (doc §4.2, §4.3) -----------------------------------------------
+# --- the two task views (docs/api-notes.md#the-two-task-views) -------------------------
 
 
 def buttons_for(job: Job) -> list[dict[str, Any]]:
-    """The buttons a SUCCESS job offers (doc §6.1)."""
+    """The buttons a SUCCESS job offers (docs/api-notes.md#buttons)."""
     if job.kind == GRID:
         return grid_buttons(job.hash)
     if job.kind == SINGLE:

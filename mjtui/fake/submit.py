@@ -124,7 +124,8 @@ class SubmitHandlers:
     # --- submit handlers ----------------------------------------------------------------
 
     def submit_imagine(self, req: Request) -> Response:
-        """``POST /generations[/imagine]``: body fields become prompt flags (§3.1)."""
+        """``POST /generations[/imagine]``: body fields become prompt flags
+        (docs/api-notes.md#imagine-fields)."""
         return self._prompted(req, self._body(req), "IMAGINE", 0,
                               "image_urls must be a list of image URLs")
 
@@ -147,7 +148,7 @@ class SubmitHandlers:
         return self._prompted(req, body, "EDITS", 1, "image_urls is required for edits")
 
     def submit_followup(self, req: Request, endpoint: str) -> Response:
-        """U/V/🔄/vary/zoom/pan/inpaint on a SUCCESS parent (§2, §2.1)."""
+        """U/V/🔄/vary/zoom/pan/inpaint on a SUCCESS parent (docs/api-notes.md#endpoints)."""
         body = self._body(req)
         task_id = self._task_id(body, endpoint)
         args = parse_followup(endpoint, body)
@@ -165,7 +166,7 @@ class SubmitHandlers:
             fields.update(image_key=parent.image_key, image_prompt=parent.image_prompt,
                           tile=parent.tile, scale=2, hd=True)
         elif parsed.family == "animate":
-            body = {**body, "speed": "fast"}  # video is fixed FAST (doc §2 row 15)
+            body = {**body, "speed": "fast"}  # video always runs fast (docs/api-notes.md#video)
         return self._submitted(self._new(req, body, action, parent.prompt, kind, **fields))
 
     def submit_video(self, req: Request) -> Response:

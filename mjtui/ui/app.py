@@ -129,11 +129,11 @@ class MjtuiApp(App[None]):
     def _freeze_startup_objects(self) -> None:
         """Keep the cycle collector's full passes short and rare.
 
-        Polling allocates fast, so full passes came every ~5 s, and each walked everything
-        start-up built (the session, 1,000 rows, Textual itself: ~120,000 objects): up to
-        330 ms with the UI stuck (bench_scale, 1,000 tasks). Those objects are frozen out of
-        its view (freed by refcount as usual; only cyclic garbage among them waits for
-        `unfreeze`), and a full pass waits for 100 younger passes instead of 10."""
+        Polling allocates fast, so full passes come often, and each walked everything
+        start-up built (the session, the rows, Textual itself) with the UI stuck
+        (bench/README.md, "Round 2"). Those objects are frozen out of its view (freed by
+        refcount as usual; only cyclic garbage among them waits for `unfreeze`), and a full
+        pass waits for 100 younger passes instead of 10."""
         self._gc_threshold = gc.get_threshold()
         gc.freeze()
         gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 100)

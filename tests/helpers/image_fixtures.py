@@ -2,7 +2,8 @@
 
 At import time (before anything imports `textual_image.renderable`): the cell size is seeded
 to 10x20 and `sys.__stdin__` is set to None, so textual-image can never query the terminal,
-even under `pytest -s` in a real terminal (anchors.md B.6, upstream tests/conftest.py).
+even under `pytest -s` in a real terminal (textual-image's own tests/conftest.py does the
+same).
 """
 
 from __future__ import annotations

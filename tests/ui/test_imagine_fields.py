@@ -1,5 +1,6 @@
-"""Imagine fields checked against what the API takes (apimart-api.md §3.1), the same rules
-in the form (at the field) and in `mjtui imagine` (exit 2 with the reason, nothing sent)."""
+"""Imagine fields checked against what the API takes (docs/api-notes.md#imagine-fields), the
+same rules in the form (at the field) and in `mjtui imagine` (exit 2 with the reason, nothing
+sent)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """mjtui.ui.preview and the preview widget under Pilot.
 
 Only the half-cell and unicode widgets are mounted here: TGP writes straight to the real
-stdout (anchors.md B.6).
+stdout, whatever the test captures.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The button catalogue (apimart-api.md §6, §13): kinds, labels, endpoints, exact bodies."""
+"""The button catalogue (docs/api-notes.md#buttons): kinds, labels, endpoints, exact bodies."""
 
 from __future__ import annotations
 
@@ -194,14 +194,14 @@ def test_parse_name_refuses(name: str) -> None:
 
 
 def grid_buttons() -> list[Button]:
-    """U1-U4, 🔄, V1-V4 as the MJ view sends them (§6.1)."""
+    """U1-U4, 🔄, V1-V4 as the MJ view sends them."""
     return [*(Button(f"MJ::JOB::upsample::{n}::{H}", f"U{n}") for n in range(1, 5)),
             Button(f"MJ::JOB::reroll::0::{H}::SOLO", "", "🔄"),
             *(Button(f"MJ::JOB::variation::{n}::{H}", f"V{n}") for n in range(1, 5))]
 
 
 def single_buttons() -> list[Button]:
-    """An upscaled v7 image (§6.1, trueai order)."""
+    """An upscaled v7 image, its buttons in midjourney-proxy's order."""
     return [
         Button(f"MJ::JOB::upsample_v7_2x_subtle::1::{H}::SOLO", "Upscale (Subtle)"),
         Button(f"MJ::JOB::upsample_v7_2x_creative::1::{H}::SOLO", "Upscale (Creative)"),
@@ -260,7 +260,7 @@ def test_resolve_raw_custom_id() -> None:
     offered = f"MJ::JOB::pan_up::1::{H}::SOLO"
     assert resolve(T, offered, single_buttons()) == Submission(
         "pan", {"task_id": T, "custom_id": offered})
-    # Not among the task's buttons (HD upscale ids are not guaranteed to be listed, §2.1):
+    # Not among the task's buttons (HD upscale ids are not always listed):
     # still sent as it is, to the endpoint of its family.
     hd = f"MJ::JOB::upsample_v6r1_2x_subtle::1::{H}::SOLO"
     assert resolve(T, hd, grid_buttons()) == Submission("upscale", {"task_id": T, "custom_id": hd})

@@ -119,7 +119,8 @@ def test_empty_and_plain_text_bodies() -> None:
 
 
 def test_message_precedence() -> None:
-    """error.message, then message, then description, then fail_reason (apimart-api.md §7.2)."""
+    """error.message, then message, then description, then fail_reason
+    (docs/api-notes.md#errors)."""
     full = {"error": {"message": "A", "code": "c1"}, "message": "B", "description": "C",
             "fail_reason": "D", "code": 9}
     assert error_from_response(400, json.dumps(full).encode()).message == "A"

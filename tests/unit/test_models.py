@@ -1,4 +1,5 @@
-"""Task / Status / Button / SubmitResult parsing, on fixtures shaped like apimart-api.md §4."""
+"""Task / Status / Button / SubmitResult parsing, on fixtures shaped like the API's
+documented answers (docs/api-notes.md#the-two-task-views)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from mjtui.api.models import (
 TASK_ID = "task_01KV52C0TEJSYZMCG0NCS4YWKK"
 HASH = "abc123def456"
 
-# §4.2, verbatim shape (not wrapped in {code, data}).
+# The Midjourney view, as documented (not wrapped in {code, data}).
 MJ_VIEW: dict[str, Any] = {
     "id": TASK_ID,
     "status": "SUCCESS",
@@ -37,7 +38,7 @@ MJ_VIEW: dict[str, Any] = {
     "prompt": "a beautiful sunset over mountains",
 }
 
-# §4.3, verbatim shape (wrapped).
+# The unified view, as documented (wrapped).
 UNIFIED_VIEW: dict[str, Any] = {
     "code": 200,
     "data": {
@@ -370,7 +371,7 @@ def test_button_from_json() -> None:
          SubmitResult(TASK_ID, Status.MODAL)),
         ({"code": 200, "data": {"status": "submitted", "task_id": TASK_ID}},
          SubmitResult(TASK_ID, Status.SUBMITTED)),
-        ({"task_id": TASK_ID, "status": "modal", "model": "midjourney"},  # flat inpaint, §4.1
+        ({"task_id": TASK_ID, "status": "modal", "model": "midjourney"},  # a flat inpaint answer
          SubmitResult(TASK_ID, Status.MODAL)),
         ({"task_id": TASK_ID}, SubmitResult(TASK_ID, Status.SUBMITTED)),
         ({"id": TASK_ID}, SubmitResult(TASK_ID, Status.SUBMITTED)),

@@ -6,8 +6,8 @@ regions that changed up to the modal, which redraws them tinted. Textual 8.2's
 sets its repaint flag, so on the covered screen's next idle (every message it handles: each
 poll's task update) they are sent up once more, and again, for as long as the dialog stays
 open. The regions pile up; they include the whole screen from the moment the dialog opened,
-so the modal drew the full 120x40 screen again on every task update: 16-19 KB/s over SSH
-with help open and nothing to see change (bench/bench_bytes.py).
+so the modal drew the whole screen again on every task update, with nothing to see change
+(bench/README.md, "What repainted behind a dialog").
 
 `QuietBackground` keeps what the modal needs (the regions go up, and the covered screen's
 render cache knows they changed) and drops only the re-marking, so each change underneath

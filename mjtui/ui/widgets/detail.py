@@ -44,11 +44,12 @@ class KeyValues:
     column in `key_style` and a wrapping value column draws them, for a fraction of the work.
 
     The Rich grid measured every cell twice and rendered each through Padding and nested
-    render_lines; it was most of a cursor move's detail-pane render. Here the layout the grid
-    would choose is worked out directly (keys are short ASCII labels): the key column is the
-    longest key plus the one-cell gap, the values get the rest or as much as the longest needs.
-    The segments are the grid's own (tests/unit/test_detail_grid.py checks); a pane too narrow for
-    the keys, where the grid would squeeze the key column too, is left to the grid itself."""
+    render_lines, too slow for every cursor move (bench/README.md, "Round 2"). Here the
+    layout the grid would choose is worked out directly (keys are short ASCII labels): the key
+    column is the longest key plus the one-cell gap, the values get the rest or as much as the
+    longest needs. The segments are the grid's own (tests/unit/test_detail_grid.py checks); a
+    pane too narrow for the keys, where the grid would squeeze the key column too, is left to
+    the grid itself."""
 
     def __init__(self, key_style: RichStyle) -> None:
         self.key_style = key_style

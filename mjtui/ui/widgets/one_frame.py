@@ -13,7 +13,7 @@ class OneFramePerResize(Widget):
 
     Textual lays a widget out at its new size and draws it, and the `virtual_size` it sets
     while doing so asks for a second layout and a second full repaint of the same cells: a
-    full-screen half-cell picture (120-250 KB) went out twice each time it was shown. A
+    full-screen picture went out twice each time it was shown (bench/README.md). A
     picture has no children and no scrolling: the first frame already has the new size.
     """
 

@@ -3,8 +3,9 @@
 Textual's `Footer` recomposes (a new widget per key) whenever the screen's bindings are
 refreshed, and draws the whole line twice: once with the new widgets, once after their
 layout. On the dashboard that happens on most cursor moves, because which follow-up keys
-apply depends on the task under the cursor: ~1.8 KB per move over the wire for a line that
-only changed which keys are dim. When the same keys are shown in the same order, this one
+apply depends on the task under the cursor: the whole line went over the wire on those
+moves though only which keys are dim had changed (bench/README.md, "Cursor moves within
+budget"). When the same keys are shown in the same order, this one
 toggles their dim state and repaints just them; anything else recomposes as before.
 """
 

@@ -120,9 +120,10 @@ class RowCachedTable(DataTable[Text]):
         hover_location: Coordinate,
     ) -> tuple[list[list[Segment]], list[list[Segment]]]:
         # DataTable caches rendered rows under a key that holds the cursor and hover
-        # positions, so every cursor move re-rendered every visible row (~1 ms each) though
-        # only two rows change. With a row cursor, a row the cursor (or hover) is not on
-        # looks the same wherever they are: key such rows by a position off the table.
+        # positions, so every cursor move re-rendered every visible row though only two rows
+        # change (bench/README.md, "Round 2"). With a row cursor, a row the cursor (or
+        # hover) is not on looks the same wherever they are: key such rows by a position off
+        # the table.
         if self.cursor_type == "row":
             row = self._row_locations.get(row_key)
             row = -1 if row is None else row  # the header row, as DataTable numbers it

@@ -1,8 +1,8 @@
 """Sixel previews drawn once per change, and again only when something drew over them.
 
 textual-image 0.12.0 injects the Sixel data into `render_lines` on the widget's last line
-whenever that line is repainted: every repaint of the pane re-sent the whole picture (74 KB,
-21 times in 30 s with the full-screen view open), a toast over the last line cut the data
+whenever that line is repainted: every repaint of the pane re-sent the whole picture
+(bench/README.md), a toast over the last line cut the data
 out (nothing drawn until it went), and the empty strips it returns for the other lines make
 a full-screen update write the cells to the right of the picture too early, over it.
 
@@ -39,8 +39,8 @@ from textual_image._terminal import get_cell_size  # isort: skip
 from textual_image.widget.sixel import _ImageSixelImpl  # isort: skip
 
 _NULL = Style()
-# textual-image's "maxcoverage" palette: 20-29% fewer bytes per picture (25% on a photo
-# here), ~2-3x the encoding time; it allocates too many colours below 64x64 pixels.
+# textual-image's "maxcoverage" palette and 128 colours: fewer bytes per picture for more
+# encoding time (bench/README.md); it allocates too many colours below 64x64 pixels.
 COMPACT = SixelOptions(quantize="maxcoverage", colors=128)
 COMPACT_FROM = 64
 _NO_MOVE = ((ControlType.CURSOR_FORWARD, 0),)  # marks a segment as control: zero cells wide
