@@ -182,20 +182,12 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
         if values[name] != seconds:
             warnings.append(f"{name} {seconds:g} s is outside {low:g}-{high:g} s; "
                             f"using {values[name]:g} s")
-    if "images" in values:
-        values["images"] = values["images"].strip().lower()
-        if values["images"] not in IMAGE_MODES:
-            raise fail(
-                "images",
-                f"images must be one of {', '.join(IMAGE_MODES)}, not {values['images'][:40]!r}",
-            )
-    if "notify" in values:
-        values["notify"] = values["notify"].strip().lower()
-        if values["notify"] not in NOTIFY_MODES:
-            raise fail(
-                "notify",
-                f"notify must be one of {', '.join(NOTIFY_MODES)}, not {values['notify'][:40]!r}",
-            )
+    for name, choices in (("images", IMAGE_MODES), ("notify", NOTIFY_MODES)):
+        if name in values:
+            values[name] = values[name].strip().lower()
+            if values[name] not in choices:
+                raise fail(name, f"{name} must be one of {', '.join(choices)}, "
+                                 f"not {values[name][:40]!r}")
     width = values.get("preview_width", 0)
     if width and not PREVIEW_WIDTH_MIN <= width <= PREVIEW_WIDTH_MAX:
         raise fail("preview_width", f"preview_width must be 0 (fill the pane) or "

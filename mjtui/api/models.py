@@ -59,7 +59,7 @@ _UNIFIED_STATUS = {
     "failed": Status.FAILURE,
     "cancelled": Status.FAILURE,
     "canceled": Status.FAILURE,
-    "cancel": Status.FAILURE,  # midjourney-proxy's spelling (docs/api-notes.md, "Odd shapes")
+    "cancel": Status.FAILURE,  # midjourney-proxy's spelling (docs/api-notes.md#statuses)
 }
 CANCELLED = "cancelled"  # the reason of a cancelled task that gives none
 

@@ -2,11 +2,12 @@
 
 An `IMAGE` argument is an http(s) URL (used as given) or a local file. A file must be a
 JPEG, PNG, WebP or GIF (judged by its first bytes, not its name) of at most 20 MB, the
-upload service's limits (docs/api-notes.md, "Uploads"). Its content is uploaded once: the
-URL the service answers is kept in `<data dir>/uploads.json` by the content's SHA-256 (and
-the API's address) and reused while it is valid (72 hours, less a margin so a job never starts on a URL about to
-expire), by every command and the dashboard. The cache file is written atomically under a
-lock; if it cannot be read or written, the upload happens anyway. No Textual here.
+upload service's limits (docs/api-notes.md#uploads). Its content is uploaded once: the URL
+the service answers is kept in `<data dir>/uploads.json` by the content's SHA-256 (and the
+API's address) and reused while it is valid (72 hours, less a margin so a job never starts
+on a URL about to expire), by every command and the dashboard. The cache file is written
+atomically under a lock; if it cannot be read or written, the upload happens anyway. No
+Textual here.
 """
 
 from __future__ import annotations

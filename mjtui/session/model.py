@@ -17,7 +17,8 @@ from mjtui.api.models import Status, Task
 SCHEMA_VERSION = 1
 
 
-MODAL_WINDOW = 30 * 60  # apimart cancels a MODAL task after 30 minutes without input
+# The API cancels a MODAL task left unanswered this long (docs/api-notes.md#modal).
+MODAL_WINDOW = 30 * 60
 
 
 def modal_time_left(tracked: TrackedTask, now: float) -> float | None:
