@@ -19,14 +19,15 @@ from typing import Any
 from mjtui.api.addresses import DEFAULT_BASE_URL, api_key_problem, check_base_url
 from mjtui.api.errors import InsecureBaseUrl
 from mjtui.errors import ConfigError
-from mjtui.known_terminals import IMAGE_MODES
+from mjtui.known_terminals import IMAGE_MODES, KITTY_PLACEHOLDER_MAX_CELLS
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.paths import config_file, default_download_dir
 
 POLL_MIN, POLL_MAX = 1.0, 300.0
 STALL_MIN, STALL_MAX = 30.0, 86400.0  # a running job with no progress this long is stalled
+STALL_AFTER = 180.0  # the default
 CONCURRENCY_MAX = 64
-PREVIEW_WIDTH_MIN, PREVIEW_WIDTH_MAX = 8, 290  # TGP placeholders address up to 297 columns
+PREVIEW_WIDTH_MIN, PREVIEW_WIDTH_MAX = 8, KITTY_PLACEHOLDER_MAX_CELLS
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Settings:
     theme: str = ""
     read_only: bool = False
     max_concurrency: int = 16  # 1,000 tasks at 4 s need ~250 polls/s at ~60 ms each
-    stall_after: float = 180.0  # seconds a running job's progress may stand still
+    stall_after: float = STALL_AFTER  # seconds a running job's progress may stand still
     archive_after_days: float = 7.0  # finished tasks older than this move to the archive
     session_max_tasks: int = 500  # and those beyond the newest this many finished ones
     # The dashboard preview's widest picture, in columns (0: fill the pane). A picture's

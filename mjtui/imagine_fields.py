@@ -12,11 +12,11 @@ import re
 from dataclasses import replace
 
 from mjtui.api.client import ImagineRequest
+from mjtui.api.requests import SPEEDS
 
 VERSIONS = ("8.1", "7", "6.1", "5.2", "5.1")  # `--v` values the API takes
 NIJI_VERSIONS = ("7", "6")  # with niji: true these become Niji versions
 QUALITIES = ("0.25", "0.5", "1", "2")
-SPEEDS = ("relax", "fast", "turbo")
 INT_RANGES: dict[str, tuple[int, int]] = {
     "stylize": (0, 1000),
     "chaos": (0, 100),

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 # Unicode blocks, or not at all. `auto` chooses one of them from the terminal's answers.
 IMAGE_PROTOCOLS = ("tgp", "sixel", "halfcell", "unicode", "none")
 IMAGE_MODES = ("auto", *IMAGE_PROTOCOLS)
+# Kitty's Unicode placeholders can address at most 297 rows or columns of one picture.
+KITTY_PLACEHOLDER_MAX_CELLS = 290
 
 
 @dataclass(frozen=True, slots=True)

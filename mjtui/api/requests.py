@@ -1,7 +1,8 @@
 """The request bodies of the job kinds beyond imagine: describe, blend, video.
 
 Each request is plain data that knows its endpoint and JSON body (`submission()`); the
-client posts it and the jobs service guards it. The field rules are in docs/api-notes.md.
+client posts it and the jobs service guards it. The field rules are in docs/api-notes.md
+(#endpoints and the sections on each kind).
 """
 
 from __future__ import annotations

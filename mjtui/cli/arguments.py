@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from mjtui import __version__
 from mjtui.api.addresses import DEFAULT_BASE_URL, check_task_id
 from mjtui.api.errors import ApimartError
+from mjtui.api.requests import SPEEDS
 from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
 from mjtui.known_terminals import IMAGE_MODES
 from mjtui.notify import MODES as NOTIFY_MODES
@@ -64,7 +65,7 @@ def _imagine_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no", "--negative-prompt", dest="negative_prompt", metavar="TEXT")
     group.add_argument("--style", metavar="STYLE", help="e.g. raw")
     group.add_argument("--weird", "--w", dest="weird", type=int, metavar="0-3000")
-    group.add_argument("--speed", choices=("relax", "fast", "turbo"))
+    group.add_argument("--speed", choices=SPEEDS)
     group.add_argument("--tile", action="store_true", default=None)
     group.add_argument("--niji", action="store_true", default=None)
     group.add_argument("--raw", action="store_true", default=None)

@@ -19,6 +19,7 @@ from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.archive.moves import bring_back
 from mjtui.cli.history import update_archived
 from mjtui.cli.task_lines import task_json, task_line
+from mjtui.config import STALL_AFTER
 from mjtui.errors import EXIT_CONFIG, EXIT_OK, SessionError
 from mjtui.jobs import Jobs
 from mjtui.runtime import Backend
@@ -49,7 +50,7 @@ class Context:
         self.save_failed = False
         self.jobs = Jobs(backend.client, session, read_only=read_only, on_change=self.save,
                          restore=lambda task_id: bool(bring_back(session, [task_id])))
-        self.stall_after = 180.0  # seconds without progress before `watch` says stalled
+        self.stall_after = STALL_AFTER  # seconds without progress before `watch` says stalled
         self.notify_mode = ""  # `watch --notify`: the mode (auto, osc99, ...); "" for none
         self.notify_write: Callable[[str], object] | None = None  # tests: instead of /dev/tty
         self.notified: dict[str, Status] = {}  # the state each task was last notified for

@@ -28,6 +28,7 @@ from mjtui.api.errors import (
     ValidationFailed,
 )
 from mjtui.api.models import Task, status_after_error
+from mjtui.config import STALL_AFTER
 from mjtui.tracker.health import HEALTH_CHECK_EVERY, ApiHealth, Health, IdleHealthCheck
 from mjtui.tracker.pacing import Pacing, jittered
 from mjtui.tracker.schedule import PollQueue
@@ -49,7 +50,7 @@ class Tracker:
         poll_interval: float = 4.0,
         jitter: float = 0.1,
         max_concurrency: int = 8,
-        stall_after: float = 180.0,
+        stall_after: float = STALL_AFTER,
         max_backoff: float = 120.0,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -65,7 +66,7 @@ class Tracker:
         self._pacing = Pacing(poll_interval, jitter=jitter, max_backoff=max_backoff,
                               min_interval=min_interval, rng=rng or random.Random())
         self._max = max_concurrency
-        self.stall_after = stall_after  # from the config (`stall_after`, default 180 s)
+        self.stall_after = stall_after  # from the config (`stall_after`)
         self.on_update = on_update
         self._entries: dict[str, TaskEntry] = {}
         self._active: set[str] = set()  # ids still to be polled

@@ -27,7 +27,7 @@ from mjtui.images.scale import (
     pane_pixels,
     scale_for_cells,
 )
-from mjtui.known_terminals import IMAGE_PROTOCOLS
+from mjtui.known_terminals import IMAGE_PROTOCOLS, KITTY_PLACEHOLDER_MAX_CELLS
 from mjtui.text import printable
 from mjtui.ui.preview import cell_geometry, current_facts
 from mjtui.ui.screens.quiet_background import OpaqueOnTop
@@ -36,7 +36,6 @@ from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
 __all__ = ["FullscreenPreview", "ImagePreview", "PreviewSlot", "preview_image_class"]
 
 PreviewMode = Literal["grid", "tiles", "single"]
-_MAX_CELLS = 290  # TGP placeholders can address at most 297 rows/columns
 RESIZE_DEBOUNCE = 0.25
 LAYOUT_WAITS = 25  # x 20 ms: how long a load waits for its slot to be laid out
 
@@ -74,7 +73,7 @@ class ImagePreview(Widget):
         if self.protocol not in IMAGE_PROTOCOLS:
             raise ValueError(f"unknown image protocol {self.protocol!r}")
         self._loader = loader
-        self._max_width = min(max_width or _MAX_CELLS, _MAX_CELLS)
+        self._max_width = min(max_width or KITTY_PLACEHOLDER_MAX_CELLS, KITTY_PLACEHOLDER_MAX_CELLS)
         self._request: _Request | None = None
         self._cleared_with: str | None = None  # the message clear() left, until new images
         self._resize_timer: Timer | None = None
@@ -171,7 +170,7 @@ class ImagePreview(Widget):
     def _box(self, slot: PreviewSlot) -> tuple[int, int]:
         """The cells a picture in `slot` may fill."""
         size = slot.content_size
-        return min(size.width, self._max_width), min(size.height, _MAX_CELLS)
+        return min(size.width, self._max_width), min(size.height, KITTY_PLACEHOLDER_MAX_CELLS)
 
     def _key(self, slot: PreviewSlot, source: tuple[str, int]) -> tuple[str, int, int, int] | None:
         box = self._box(slot)
