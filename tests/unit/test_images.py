@@ -142,23 +142,28 @@ async def test_non_http_urls_are_refused_without_a_request(tmp_path: Path, url: 
     assert cdn.total() == 0
 
 
-async def test_concurrent_loads_of_one_url_share_a_download(tmp_path: Path) -> None:
-    release = asyncio.Event()
-    calls = 0
+class HeldCdn:
+    """A CDN whose answers wait until `release` is set; `calls` counts the downloads."""
 
-    async def slow(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        await release.wait()
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        await self.release.wait()
         return httpx.Response(200, content=png_bytes())
 
-    loader, _ = make_loader(tmp_path, slow)
+
+async def test_concurrent_loads_of_one_url_share_a_download(tmp_path: Path) -> None:
+    cdn = HeldCdn()
+    loader, _ = make_loader(tmp_path, cdn)
     url = f"{CDN}/a.png"
     loads = [asyncio.create_task(loader.load(url)) for _ in range(5)]
     await asyncio.sleep(0.05)
-    release.set()
+    cdn.release.set()
     images = await asyncio.gather(*loads)
-    assert calls == 1 and all(image.size == (64, 64) for image in images)
+    assert cdn.calls == 1 and all(image.size == (64, 64) for image in images)
 
 
 async def test_a_load_nobody_waits_for_is_cancelled(tmp_path: Path) -> None:
@@ -181,23 +186,15 @@ async def test_a_load_nobody_waits_for_is_cancelled(tmp_path: Path) -> None:
 
 
 async def test_switching_back_quickly_rejoins_the_download(tmp_path: Path) -> None:
-    release = asyncio.Event()
-    calls = 0
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        await release.wait()
-        return httpx.Response(200, content=png_bytes())
-
-    loader, _ = make_loader(tmp_path, slow, abandon_after=5)
+    cdn = HeldCdn()
+    loader, _ = make_loader(tmp_path, cdn, abandon_after=5)
     first = asyncio.create_task(loader.load(f"{CDN}/a.png"))
     await asyncio.sleep(0.02)
     first.cancel()  # the user moved on ...
     await asyncio.sleep(0.02)
     again = asyncio.create_task(loader.load(f"{CDN}/a.png"))  # ... and came back
-    release.set()
-    assert (await again).size == (64, 64) and calls == 1
+    cdn.release.set()
+    assert (await again).size == (64, 64) and cdn.calls == 1
 
 
 # -- geometry ---------------------------------------------------------------------------------

@@ -276,15 +276,21 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+def saved_then_changed(path: Path) -> tuple[Session, bytes]:
+    """A session saved with one task, then given a second it has not saved; the file's bytes."""
+    session = session_with(path, tracked(1))
+    save_session(session)
+    original = path.read_bytes()
+    session.add(tracked(2))
+    return session, original
+
+
 @pytest.mark.parametrize("victim", ["replace", "fsync", "keyboard"])
 def test_interrupted_save_leaves_original_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, victim: str
 ) -> None:
     path = tmp_path / "s.toml"
-    session = session_with(path, tracked(1))
-    save_session(session)
-    original = path.read_bytes()
-    session.add(tracked(2))
+    session, original = saved_then_changed(path)
 
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt if victim == "keyboard" else OSError(28, "No space left")
@@ -593,10 +599,7 @@ def test_save_gives_up_when_another_process_holds_the_lock(
     import fcntl
 
     path = tmp_path / "s.toml"
-    session = session_with(path, tracked(1))
-    save_session(session)
-    original = path.read_bytes()
-    session.add(tracked(2))
+    session, original = saved_then_changed(path)
     monkeypatch.setattr(atomic_files, "LOCK_TIMEOUT", 0.05)
     with open(tmp_path / "s.toml.lock", "w") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)
