@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from mjtui import __version__
 from mjtui.api.addresses import DEFAULT_BASE_URL, check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.api.requests import SPEEDS
+from mjtui.buttons import CLI_NAMES
 from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
 from mjtui.known_terminals import IMAGE_MODES
 from mjtui.notify import MODES as NOTIFY_MODES
@@ -124,10 +126,8 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     p = commands["action"] = sub(
         "action",
         "Press a button of a finished task and print the new task ID.\n\n"
-        "BUTTON: U1-U4, V1-V4, reroll, vary-subtle, vary-strong, vary-region, zoom-2x,\n"
-        "zoom-1.5x, custom-zoom, make-square, pan-left, pan-right, pan-up, pan-down,\n"
-        "upscale-subtle, upscale-creative, upscale-2x, upscale-4x, animate-high, animate-low,\n"
-        "or a raw customId from the task's buttons.",
+        + textwrap.fill(f"BUTTON: U1-U4, V1-V4, {', '.join(CLI_NAMES)}, or a raw customId "
+                        "from the task's buttons.", width=88),
     )
     p.add_argument("id", metavar="ID")
     p.add_argument("button", metavar="BUTTON")
