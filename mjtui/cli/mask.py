@@ -3,7 +3,7 @@
 Options are checked before anything is sent: `--region` with `--mask-url`, a malformed,
 empty or (in fractions) outside region all exit 2 with nothing requested. Pixel regions are
 checked against the picture once its size is read, still before the answer is posted. The
-mask is built at the parent's picture size (docs/api-notes.md, "Vary (Region) masks").
+mask is built at the parent's picture size (docs/api-notes.md#vary-region-masks).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Vary (Region) masks: rectangles in fractions or pixels, built into a PNG (no Textual).
 
 A mask is a PNG the size of the image: white where the image is repainted, transparent
-where it is kept (docs/api-notes.md, "Vary (Region) masks"). Regions are written
+where it is kept (docs/api-notes.md#vary-region-masks). Regions are written
 `X,Y,W,H` in fractions of the image (0-1, origin top left) or `X,Y,W,Hpx` in pixels. A
 region that is empty or reaches outside the image is refused with a `MaskError` saying
 which, before any mask is built.

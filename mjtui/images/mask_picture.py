@@ -2,8 +2,8 @@
 
 A Vary (Region) task waits in MODAL with no image of its own: its mask covers the image it
 was pressed on, the parent's upscaled picture. The mask is built at that picture's pixel
-size when it can be read, else at the default size (docs/api-notes.md, "Vary (Region)
-masks"). Used by `mjtui modal --region` and the dashboard's mask editor alike.
+size when it can be read, else at the default size (docs/api-notes.md#vary-region-masks).
+Used by `mjtui modal --region` and the dashboard's mask editor alike.
 """
 
 from __future__ import annotations
