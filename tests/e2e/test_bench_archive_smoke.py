@@ -16,7 +16,7 @@ import bench_archive
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_archive_benchmark_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
-    results = bench_archive.main(["--tasks", "800", "--runs", "1"])
+    results = bench_archive.main(["--tasks", "800", "--runs", "1", "--no-ui"])
     assert results["history_all"][2] == 800  # every task listed, session and archive
     assert results["left_in_session"] == 500  # session_max_tasks: the oldest 300 moved
     table = capsys.readouterr().out

@@ -1,0 +1,151 @@
+"""The archive benchmark's dashboard part, run by bench_archive.py in a child process on the
+migrated 30,000-task data folder (its environment names the folders and the fake):
+
+1. the archive screen (`H`) shows every archived task; its results' gallery (`i`) opens;
+   the time from `i` to every thumbnail of the first page drawn, from a warm disk cache
+   (the originals on disk: read, decode and scale are what is measured);
+2. key to repaint in the gallery while thumbnails load: `right` presses, each timed from
+   the key to the frame that frames the next thumbnail, with page turns between (each turn
+   starts twelve loads);
+3. browsing 1,000 archived tasks: `down` through the archive's results (detail pane and
+   preview for each), two searches of 500; then the process's RSS and peak RSS.
+
+Prints one JSON object. Headless (`run_test`), half-cell previews, no terminal probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from bench_scale import no_terminal_probe
+
+WARM = 60  # archived tasks whose grid is in the disk cache before the run
+SIZE = (120, 40)
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.split()[0] if value.split() else "0"
+    return int(fields["VmRSS"]) / 1024, int(fields["VmHWM"]) / 1024
+
+
+def warm_cache(urls: list[str]) -> None:
+    from PIL import Image
+
+    from mjtui.images.cache import DiskCache
+
+    cache = DiskCache()
+    for n, url in enumerate(urls):
+        image = Image.new("RGB", (1024, 1024), (40 + n % 200, 90, 160))
+        for x in range(0, 1024, 64):  # some detail, so the PNG is not trivially small
+            image.paste((x % 255, 255 - x % 255, n % 255), (x, 0, x + 32, 1024))
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        cache.put(url, out.getvalue())
+
+
+async def until(check: Any, pilot: Any, limit: float = 30.0) -> float:
+    """Seconds until `check()` is true, looking every few milliseconds."""
+    t0 = time.perf_counter()
+    while not check():
+        if time.perf_counter() - t0 > limit:
+            raise RuntimeError("timed out")
+        await asyncio.sleep(0.002)
+    return time.perf_counter() - t0
+
+
+async def run() -> dict[str, Any]:
+    from mjtui.archive import Archive
+    from mjtui.config import load_settings
+    from mjtui.runtime import make_backend, open_session
+    from mjtui.ui.app import MjtuiApp
+    from mjtui.ui.screens.archive import ArchiveScreen
+    from mjtui.ui.screens.gallery import PAGE, GalleryScreen
+    from mjtui.ui.widgets.preview_slot import PreviewSlot
+
+    with Archive() as archive:
+        newest = archive.search("", limit=WARM)
+    warm_cache([row.tracked.task.grid_image_url for row in newest])
+    settings = load_settings({})
+    session = open_session(settings)
+    app = MjtuiApp(settings, session, make_backend(settings), image_protocol="halfcell",
+                   start_polling=False)
+    result: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("H")
+        await until(lambda: isinstance(app.screen, ArchiveScreen) and app.screen.results, pilot)
+        await pilot.pause()
+        await pilot.press("tab")
+        t0 = time.perf_counter()
+        await pilot.press("i")
+        await until(lambda: isinstance(app.screen, GalleryScreen), pilot)
+        gallery = app.screen
+
+        def page_ready() -> bool:
+            slots = [s for s in gallery.query(PreviewSlot) if s.source is not None]
+            return len(slots) >= PAGE and all(s.has_class("-ready") for s in slots)
+
+        await until(page_ready, pilot)
+        result["gallery_page_s"] = time.perf_counter() - t0
+        keys = []
+        for turn in range(4):
+            await pilot.press("pagedown")  # twelve new loads (cold beyond the warm ones)
+            for _ in range(5):
+                before = gallery.index
+                t0 = time.perf_counter()
+                await pilot.press("right")
+                await until(lambda b=before: gallery.index != b, pilot)
+                await pilot.pause()  # the frame with the new frame drawn
+                keys.append(time.perf_counter() - t0)
+        result["gallery_keys_ms"] = sorted(k * 1000 for k in keys)
+        await pilot.press("escape")
+        await pilot.pause()
+        browsed = 0
+        for word in ("", "fisherman"):
+            screen = app.screen
+            screen.query_one("#archive-query").value = word
+            await asyncio.sleep(0.4)  # past the typing debounce
+            searches = [w for w in app.workers if w.group == "archive-search"]
+            if searches:
+                await app.workers.wait_for_complete(searches)
+            await pilot.pause()
+            screen.query_one("#archive-results").focus()
+            for _ in range(min(499, len(screen.results) - 1)):
+                await pilot.press("down")
+                browsed += 1
+            await pilot.pause()
+        result["browsed"] = browsed
+        result["rss_mb"], result["peak_rss_mb"] = rss_mb()
+    return result
+
+
+def main() -> None:
+    no_terminal_probe()
+    print(json.dumps(asyncio.run(run())), flush=True)
+
+
+def summary(result: dict[str, Any]) -> dict[str, float]:
+    keys = result["gallery_keys_ms"]
+    p95 = keys[min(len(keys) - 1, round(0.95 * (len(keys) - 1)))]
+    return {"page_ms": result["gallery_page_s"] * 1000, "key_p95_ms": p95,
+            "key_median_ms": statistics.median(keys), "browsed": result["browsed"],
+            "rss_mb": result["rss_mb"], "peak_rss_mb": result["peak_rss_mb"]}
+
+
+if __name__ == "__main__":
+    main()
