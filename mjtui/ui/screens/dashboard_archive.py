@@ -56,7 +56,8 @@ class ArchiveActions:
     def archive_done(self: DashboardScreen, moved: int) -> None:
         self.query_one("#archive-banner").display = False
         if moved:
-            self.sync_with_session()
+            self.rebuild()  # the rows left, at once: removing thousands one by one is slow
+            self.sync_with_session()  # the poller and the marks forget the rest
             self.show_selected()
             self.notify(f"moved {moved:,} finished task{'s' * (moved != 1)} to the archive "
                         "(H opens it)", markup=False)
