@@ -35,7 +35,7 @@ def thumbnail_url(tracked: TrackedTask) -> str:
 
 
 class GalleryScreen(Screen[str | None]):
-    """A page of thumbnails over `tasks` (those with a picture), the selected one framed."""
+    """A page of thumbnails over `tasks` (those with a picture), the selected one marked."""
 
     BINDINGS = GALLERY_BINDINGS
     BINDING_GROUP_TITLE = "Gallery"
@@ -89,8 +89,10 @@ class GalleryScreen(Screen[str | None]):
                 else:
                     cell.display = False
                     preview.clear("")
-        for n in range(PAGE):
-            self.query_one(f"#thumb-{n}").set_class(n == self.index % PAGE, "-selected")
+        # The caption marks the selected thumbnail: restyling a cell would restyle its
+        # picture's widgets too (~30 ms a cell on a slow machine), a caption is one line.
+        for n, caption in enumerate(self.query(".thumb-caption")):
+            caption.set_class(n == self.index % PAGE, "-selected")
         pages = max(1, -(-len(self.tasks) // PAGE))
         title = (f"Gallery: {len(self.tasks):,} picture{'s' * (len(self.tasks) != 1)}, "
                  f"page {page + 1} of {pages}" if self.tasks else "Gallery: no finished pictures")
