@@ -25,6 +25,7 @@ from mjtui.ui.format import row_matches
 from mjtui.ui.screens.dashboard_archive import ArchiveActions
 from mjtui.ui.screens.dashboard_followups import JOB_ACTIONS, FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
+from mjtui.ui.screens.dashboard_newjob import NewJobActions
 from mjtui.ui.screens.dashboard_news import TaskNews
 from mjtui.ui.screens.dashboard_tasks import TaskActions
 from mjtui.ui.screens.quiet_background import QuietBackground
@@ -46,8 +47,8 @@ RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this o
 _ACTIONS = [parse_action(b.action)[1:] for b in DASHBOARD_BINDINGS]  # (name, arguments)
 
 
-class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, ArchiveActions,
-                      QuietBackground, Screen[None]):
+class DashboardScreen(TaskActions, FollowUpActions, NewJobActions, ImageActions, TaskNews,
+                      ArchiveActions, QuietBackground, Screen[None]):
     """The live table of tracked tasks and everything about the selected one."""
 
     BINDINGS = DASHBOARD_BINDINGS
@@ -235,6 +236,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Arch
         status = tracked.task.status
         if action == "modal":
             return f"the selected task is {status_label(status)}, it does not need input"
+        if action == "use_prompt":
+            return "the selected task has no prompt"
         said = f"the selected task is {status_label(status)}"
         if status.is_running or status is Status.UNKNOWN:
             return f"{said}, its buttons come when it is done"

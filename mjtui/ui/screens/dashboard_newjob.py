@@ -1,0 +1,127 @@
+"""Dashboard actions that start new jobs from a form: `n` (every kind), `e` (use a task's
+prompt), a describe's suggestions (`1`-`4`, Imagine all).
+
+Every job starts through `mjtui.new_jobs` and so the jobs service and its guards; local
+image files are uploaded in the dialog's worker by the same code as the CLI's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from mjtui.api.client import ImagineRequest
+from mjtui.api.errors import ApimartError
+from mjtui.api.models import Task
+from mjtui.images.uploads import ImageInputs, ImageRejected
+from mjtui.jobs import JobRefused
+from mjtui.new_jobs import JobRequest, Kind, start_new_job
+from mjtui.prompt_flags import parse_prompt
+from mjtui.text import printable
+
+if TYPE_CHECKING:
+    from mjtui.ui.screens.dashboard import DashboardScreen
+    from mjtui.ui.screens.imagine import SubmitOutcome
+
+
+def prompt_of(request: JobRequest) -> str:
+    """What the new task's row shows until the API answers."""
+    return str(getattr(request, "prompt", "") or "")
+
+
+class NewJobActions:
+    """Mixin for DashboardScreen: the new-job dialog and what opens it filled in."""
+
+    def action_new_imagine(self: DashboardScreen) -> None:
+        self.open_new_job()
+
+    @work(group="dialogs")
+    async def open_new_job(self: DashboardScreen, initial: ImagineRequest | None = None,
+                           kind: Kind = "imagine", parent: str = "") -> None:
+        """The new-job dialog, its imagine form filled with `initial`; the job it starts is
+        filed under `parent` (a describe whose suggestion it uses)."""
+        from mjtui.ui.screens.new_job import NewJobDialog
+
+        if self.mjtui.settings.read_only:
+            return
+        task_id = await self.mjtui.push_screen_wait(NewJobDialog(
+            lambda kind, request: self.submit_new_job(kind, request, parent=parent),
+            initial, kind))
+        if task_id:
+            self.table.select(task_id)
+            self.notify(f"started {printable(task_id)}", title="Submitted", markup=False)
+
+    async def submit_new_job(self: DashboardScreen, kind: Kind, request: JobRequest, *,
+                             parent: str = "") -> SubmitOutcome:
+        """Upload the request's local images, start it once, track the new task."""
+        from mjtui.ui.screens.imagine import SubmitOutcome
+
+        app = self.mjtui
+        try:
+            result = await start_new_job(app.jobs, ImageInputs(app.backend.client), kind,
+                                         request)
+        except (JobRefused, ImageRejected) as refused:
+            return SubmitOutcome(None, str(refused))
+        except ApimartError as exc:
+            return SubmitOutcome(None, exc.message)
+        finally:
+            self.submitted()
+        parent = getattr(request, "task_id", None) or parent
+        self.track_new(Task(id=result.task_id, status=result.status, prompt=prompt_of(request)),
+                       origin=kind, parent=parent)
+        return SubmitOutcome(result.task_id, None)
+
+    def submitted(self: DashboardScreen) -> None:
+        """After any submission: the balance is asked for again."""
+        watch = getattr(self.mjtui, "balance_watch", None)
+        if watch is not None:
+            watch.refresh_soon()
+
+    def action_use_prompt(self: DashboardScreen) -> None:
+        """`e`: the imagine form filled with the task's prompt, flags read back into fields."""
+        tracked = self.selected
+        if tracked is None:
+            return
+        if tracked.task.prompts:
+            self.notify("a describe holds four prompts: press 1-4 to use one", markup=False)
+            return
+        if not tracked.task.prompt.strip():
+            self.notify("this task has no prompt to use", severity="warning", markup=False)
+            return
+        self.open_new_job(parse_prompt(tracked.task.prompt))
+
+    def use_suggestion(self: DashboardScreen, number: int) -> None:
+        """`1`-`4` on a describe: the imagine form filled with that suggestion."""
+        tracked = self.selected
+        prompts = tracked.task.prompts if tracked else ()
+        if 1 <= number <= len(prompts):
+            self.open_new_job(parse_prompt(prompts[number - 1]), parent=tracked.id)
+
+    @work(group="submit")
+    async def imagine_all(self: DashboardScreen) -> None:
+        """Imagine every suggestion of the selected describe, after one confirmation."""
+        from mjtui.ui.screens.dialogs import ConfirmDialog
+
+        tracked = self.selected
+        prompts = tracked.task.prompts if tracked else ()
+        if tracked is None or not prompts:
+            return
+        count = len(prompts)
+        body = (f"Imagine all {count} suggestions of {tracked.id}: this starts {count} billed "
+                "jobs.")
+        if not await self.app.push_screen_wait(ConfirmDialog("Imagine all", body,
+                                                             f"Start {count}")):
+            return
+        started = 0
+        for prompt in prompts:
+            outcome = await self.submit_new_job("imagine", ImagineRequest(prompt=prompt),
+                                                parent=tracked.id)
+            if outcome.error:
+                self.report_failure(tracked.id, f"Imagine all stopped: {outcome.error}")
+                break
+            started += 1
+        if started:
+            self.show_selected()
+            self.notify(f"Imagine all started {started} job{'s' * (started != 1)}",
+                        title="Submitted", markup=False)
