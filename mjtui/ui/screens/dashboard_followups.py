@@ -119,15 +119,16 @@ class FollowUpActions:
         tracked = self.selected
         if tracked is None or tracked.task.status is not Status.SUCCESS:
             return
-        specs = buttons.describe_all(tracked.task.buttons)
+        specs, hotkeys = self.menu_of(buttons.describe_all(tracked.task.buttons), assign_hotkeys)
         chosen = await self.app.push_screen_wait(
-            ActionsMenu(tracked.task, specs, set(tracked.used_buttons), assign_hotkeys(specs))
+            ActionsMenu(tracked.task, specs, set(tracked.used_buttons), hotkeys)
         )
-        if chosen is not None:
+        if chosen is not None and not self.menu_choice_handled(chosen):
             await self.press(tracked, chosen)
 
     async def press(self: DashboardScreen, tracked: TrackedTask, spec: ButtonSpec, *,
-                    confirm_used: bool = True) -> str | None:
+                    confirm_used: bool = True, extra: dict[str, object] | None = None
+                    ) -> str | None:
         """Press one button on one task through the job service (its guards, one POST).
         A button used before asks first (unless `confirm_used` is off: a confirmed bulk
         press). Returns the new task ID."""
@@ -149,13 +150,15 @@ class FollowUpActions:
             else:  # read-only (keys greyed), gone, or this very press still in flight
                 return None
         try:
-            result = await app.jobs.press(tracked.id, spec.submission(tracked.id), spec.title,
-                                          again=again)
+            result = await app.jobs.press(tracked.id, spec.submission(tracked.id, **(extra or {})),
+                                          spec.title, again=again)
         except JobRefused:
             return None  # the task changed (or another press started) while the dialog was up
         except ApimartError as exc:
             self.report_failure(tracked.id, f"{spec.title} failed: {exc.message}")
             return None
+        finally:
+            self.submitted()
         self.track_new(Task(id=result.task_id, status=result.status), parent=tracked.id,
                        origin=spec.name if len(spec.name) <= 20 else spec.title)
         parent = app.session.get(tracked.id)

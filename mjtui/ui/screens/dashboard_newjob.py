@@ -7,6 +7,8 @@ image files are uploaded in the dialog's worker by the same code as the CLI's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -14,15 +16,20 @@ from textual import work
 from mjtui.api.client import ImagineRequest
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Task
+from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.images.uploads import ImageInputs, ImageRejected
 from mjtui.jobs import JobRefused
 from mjtui.new_jobs import JobRequest, Kind, start_new_job
 from mjtui.prompt_flags import parse_prompt
 from mjtui.text import printable
+from mjtui.ui.widgets.kind_detail import button_title, suggestion_of
 
 if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
     from mjtui.ui.screens.imagine import SubmitOutcome
+
+
+_ANIMATE = (ButtonKind.ANIMATE_LOW, ButtonKind.ANIMATE_HIGH)
 
 
 def prompt_of(request: JobRequest) -> str:
@@ -32,6 +39,35 @@ def prompt_of(request: JobRequest) -> str:
 
 class NewJobActions:
     """Mixin for DashboardScreen: the new-job dialog and what opens it filled in."""
+
+    @staticmethod
+    def menu_of(specs: list[ButtonSpec], assign: Callable[[list[ButtonSpec]], dict[str, str]]
+                ) -> tuple[list[ButtonSpec], dict[str, str]]:
+        """The actions menu's rows and hotkeys: a describe's PicReader buttons are named for
+        what they do here (open the imagine form with suggestion N: keys 1-4; Imagine all: a)."""
+        rows, keys = [], {}
+        for spec in specs:
+            which = suggestion_of(spec.custom_id)
+            if which is not None:
+                spec = replace(spec, title=button_title(spec))
+                keys[spec.custom_id] = "a" if which == "all" else str(which)
+            rows.append(spec)
+        others = assign([spec for spec in rows if spec.custom_id not in keys])
+        return rows, {**others, **keys} if keys else others
+
+    def menu_choice_handled(self: DashboardScreen, chosen: ButtonSpec) -> bool:
+        """A menu row handled here rather than pressed: a describe's suggestions (never sent
+        as a button: the imagine form first, or Imagine all), Animate (motion and clips)."""
+        which = suggestion_of(chosen.custom_id)
+        if which == "all":
+            self.imagine_all()
+        elif isinstance(which, int):
+            self.use_suggestion(which)
+        elif chosen.kind in _ANIMATE:
+            self.animate(chosen)
+        else:
+            return False
+        return True
 
     def action_new_imagine(self: DashboardScreen) -> None:
         self.open_new_job()
@@ -77,6 +113,25 @@ class NewJobActions:
         watch = getattr(self.mjtui, "balance_watch", None)
         if watch is not None:
             watch.refresh_soon()
+
+    @work(group="dialogs")
+    async def animate(self: DashboardScreen, chosen: ButtonSpec) -> None:
+        """Animate: motion and clips asked first, then the task's Animate button of that
+        motion pressed once through the jobs service (each clip is billed)."""
+        from mjtui.ui.screens.animate import AnimateDialog
+        from mjtui.ui.screens.dashboard_followups import find_spec
+
+        tracked = self.selected
+        if tracked is None:
+            return
+        motion = "high" if chosen.kind is ButtonKind.ANIMATE_HIGH else "low"
+        answer = await self.app.push_screen_wait(AnimateDialog(motion))
+        if answer is None:
+            return
+        motion, batch = answer
+        kind = ButtonKind.ANIMATE_HIGH if motion == "high" else ButtonKind.ANIMATE_LOW
+        spec = find_spec(tracked, kind) or chosen
+        await self.press(tracked, spec, extra={"motion": motion, "batch_size": batch})
 
     def action_use_prompt(self: DashboardScreen) -> None:
         """`e`: the imagine form filled with the task's prompt, flags read back into fields."""
