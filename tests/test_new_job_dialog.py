@@ -224,3 +224,19 @@ def test_paths_complete_to_folders_and_images_only(tmp_path: Path) -> None:
     assert complete_path(f"{tmp_path}/summ") == f"{tmp_path}/summer/"
     assert complete_path(f"{tmp_path}/su") is None  # sunset.png and summer/ share only su
     assert complete_path("https://example.com/a") is None
+
+
+async def test_an_unanswered_post_is_never_sent_again_by_the_form(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    env.fake.faults.add(Fault("status", status=502, path_prefix=f"{GEN}/describe", times=1,
+                              body="<html>bad gateway</html>"))
+    app = make_app(env, track(env))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_kind(pilot, "describe")
+        fill(dialog, describe_image=URL)
+        await submit(pilot)
+        assert app.screen is dialog and "outcome unknown" in status_of(dialog)
+        await submit(pilot)  # the same job again: refused before anything is sent
+        assert app.screen is dialog and "got no answer" in status_of(dialog)
+        assert len(env.posts("describe")) == 1
+        assert app.session.tasks == {}

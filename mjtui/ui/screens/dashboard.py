@@ -106,6 +106,7 @@ class DashboardScreen(TaskActions, FollowUpActions, NewJobActions, ImageActions,
         self.watch(table, "cursor_coordinate", self._follow_cursor, init=False)
         self.set_interval(AGE_REFRESH, self._refresh_ages)
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
+        self.watch_balance()
         self.show_selected()
         # Tasks open when the session was saved answer in a burst: one summary, not a toast each.
         self.gather_first_answers([t.id for t in app.session if not t.task.status.is_final])
@@ -181,11 +182,14 @@ class DashboardScreen(TaskActions, FollowUpActions, NewJobActions, ImageActions,
         # Updating the line lays the whole screen out again. Under load it is marked dirty
         # twice a second with nothing new to say; the line only counts time when not ok.
         stalled = sum(1 for state in self.row_states.values() if state.stalled)
-        shown = (*args, stalled, app.theme)  # a new stall alone is news for the line too
+        balance, today = self.balance_and_today()
+        # A new stall alone is news for the line too.
+        shown = (*args, stalled, app.theme, balance, today)
         if shown == self._status_shown and self.health.state == "ok":
             return
         self._status_shown = shown
-        self.query_one("#status-line", StatusLine).show(*args, stalled=stalled)
+        self.query_one("#status-line", StatusLine).show(*args, stalled=stalled, balance=balance,
+                                                        today=today)
 
     def _refresh_ages(self) -> None:
         self.table.refresh_ages(self.state_of)

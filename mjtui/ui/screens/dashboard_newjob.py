@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -22,6 +23,7 @@ from mjtui.jobs import JobRefused
 from mjtui.new_jobs import JobRequest, Kind, start_new_job
 from mjtui.prompt_flags import parse_prompt
 from mjtui.text import printable
+from mjtui.tracker.balance import BALANCE_EVERY, balance_text
 from mjtui.ui.widgets.kind_detail import button_title, suggestion_of
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 
 _ANIMATE = (ButtonKind.ANIMATE_LOW, ButtonKind.ANIMATE_HIGH)
+BALANCE_FIRST = 5.0  # seconds after start: the tracker's idle check has read it by then
 
 
 def prompt_of(request: JobRequest) -> str:
@@ -108,11 +111,33 @@ class NewJobActions:
                        origin=kind, parent=parent)
         return SubmitOutcome(result.task_id, None)
 
+    # -- the balance and today's jobs on the status line ----------------------------------
+
+    def watch_balance(self: DashboardScreen) -> None:
+        """Once a minute, read the balance unless the tracker's idle health check just did
+        (BalanceWatch); the first look a few seconds in, after that check's own."""
+        self.set_interval(BALANCE_EVERY, self._balance_if_due)
+        self.set_timer(BALANCE_FIRST, self._balance_if_due)
+
+    def _balance_if_due(self: DashboardScreen) -> None:
+        if self.mjtui.balance_watch.due():
+            self.run_worker(self.mjtui.balance_watch.refresh(), group="balance", exclusive=True)
+
     def submitted(self: DashboardScreen) -> None:
-        """After any submission: the balance is asked for again."""
-        watch = getattr(self.mjtui, "balance_watch", None)
-        if watch is not None:
-            watch.refresh_soon()
+        """After any submission: the balance is read again at once."""
+        self.run_worker(self.mjtui.balance_watch.refresh(), group="balance", exclusive=True)
+
+    def balance_changed(self: DashboardScreen) -> None:
+        self._status_dirty = True
+
+    def balance_and_today(self: DashboardScreen) -> tuple[str, int]:
+        """The status line's balance words and the count of jobs this session started today
+        (tasks it submitted, not ones added by ID)."""
+        now = datetime.fromtimestamp(self.mjtui.clock())
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        started = sum(1 for t in self.mjtui.session
+                      if t.added_at >= midnight and t.origin not in ("", "added"))
+        return balance_text(self.mjtui.balance_watch.last), started
 
     @work(group="dialogs")
     async def animate(self: DashboardScreen, chosen: ButtonSpec) -> None:
