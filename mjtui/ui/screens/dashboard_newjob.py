@@ -101,11 +101,11 @@ class NewJobActions:
             result = await start_new_job(app.jobs, ImageInputs(app.backend.client), kind,
                                          request)
         except (JobRefused, ImageRejected) as refused:
-            return SubmitOutcome(None, str(refused))
+            return SubmitOutcome(None, str(refused))  # nothing was started
         except ApimartError as exc:
+            self.submitted()  # an upload failed, or the POST: it may have started a job
             return SubmitOutcome(None, exc.message)
-        finally:
-            self.submitted()
+        self.submitted()
         parent = getattr(request, "task_id", None) or parent
         self.track_new(Task(id=result.task_id, status=result.status, prompt=prompt_of(request)),
                        origin=kind, parent=parent)

@@ -127,9 +127,9 @@ class ImagePreview(Widget):
         self.set_class(bool(caption), "-captioned")
         labels = self.query("#preview-caption")
         if labels:
-            labels.first(Label).update(caption)
+            labels.first(Static).update(caption)
         elif caption and self.protocol != "none":  # mounted the first time it is needed
-            self.mount(Label(caption, id="preview-caption"))
+            self.mount(Static(caption, id="preview-caption", markup=False))
 
     def clear(self, message: str = "") -> None:
         """Show no image, only `message` (a task without images, nothing selected)."""

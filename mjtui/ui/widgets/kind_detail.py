@@ -46,13 +46,13 @@ def is_video(task: Task) -> bool:
 
 
 def video_rows(task: Task, dim: Style) -> list[tuple[str, Text]]:
-    """`Video ▶ 2 clips` and one line per clip URL (`o` opens the first, `d` saves all)."""
+    """`Video ▶ 2 clips` and one line per clip URL (on the dashboard `o` opens the first,
+    `d` saves them all)."""
     if not is_video(task):
         return []
     if not task.video_urls:
         return [("Video", Text("▶ no clips yet", style=dim))]
     summary = Text(f"▶ {clip_count(task)}")
-    summary.append("  o opens the first · d downloads all", style=dim)
     clips = Text()
     for url in task.video_urls:
         if clips:
