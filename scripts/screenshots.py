@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 
 def isolate(folder: Path) -> None:
@@ -61,7 +61,7 @@ async def shoot(folder: Path, out: Path, name: str, size: tuple[int, int],
 
 
 async def main(out: Path) -> None:
-    from snapshot_app import action, mask_editor, press, select_job, use_utc
+    from snapshot_app import action, mask_editor, paste, press, select_job, use_utc
 
     use_utc()
     out.mkdir(parents=True, exist_ok=True)
@@ -79,6 +79,10 @@ async def main(out: Path) -> None:
                                        press("L")]),
         ("narrow-80x24", narrow, lambda env: []),
         ("tiles", wide, lambda env: [select_job(env, "finished grid"), press("t")]),
+        ("new-job", wide, lambda env: [press("n"), paste(
+            "a lighthouse at dusk, volumetric light --ar 3:2 --v 7")]),
+        ("describe", wide, lambda env: [select_job(env, "describe of the lighthouse")]),
+        ("video", wide, lambda env: [select_job(env, "video of U2 (2 clips)")]),
     ]
     with tempfile.TemporaryDirectory(prefix="mjtui-screenshots-") as tmp:
         for name, size, parts in shots:

@@ -40,6 +40,11 @@ def _keep_if_image(tmp: Path, folder: Path, stem: str) -> Path:
         Image.DecompressionBombWarning,
     ):
         raise ImageError("not an image") from None
+    return place_file(tmp, folder, stem, suffix)
+
+
+def place_file(tmp: Path, folder: Path, stem: str, suffix: str) -> Path:
+    """Rename a finished temp file to `<stem><suffix>` (or `<stem>-N<suffix>`) in `folder`."""
     for n in range(1, 1000):
         path = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
         if path.resolve().parent != folder.resolve():
@@ -50,15 +55,16 @@ def _keep_if_image(tmp: Path, folder: Path, stem: str) -> Path:
     raise ImageError("too many files with that name")
 
 
-async def _stream_to(
-    loader: ImageLoader, url: str, out: IO[bytes], step: Callable[[int, int], None]
+async def stream_to(
+    loader: ImageLoader, url: str, out: IO[bytes], step: Callable[[int, int], None],
+    cap: int | None = None,
 ) -> None:
     """Stream one URL into `out` through the shared pool (no token), capped and deadlined.
 
     Streams rather than `client.download` so a big original never sits in memory whole and
     the progress bar moves per chunk.
     """
-    client, cap = loader.client, loader.max_download_bytes
+    client, cap = loader.client, cap or loader.max_download_bytes
     try:
         async with asyncio.timeout(client.deadline), client.http.stream("GET", url) as response:
             if not 200 <= response.status_code < 300:
@@ -90,7 +96,7 @@ async def _save_one(
                 await asyncio.to_thread(out.write, cached)
                 step(len(cached), len(cached))
             else:
-                await _stream_to(loader, url, out, step)
+                await stream_to(loader, url, out, step)
         return await asyncio.to_thread(_keep_if_image, tmp, folder, stem)
     finally:
         unlink_quietly(tmp)  # already renamed on success

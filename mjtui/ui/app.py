@@ -26,6 +26,7 @@ from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
 from mjtui.tracker import Health, TaskUpdate, Tracker
+from mjtui.tracker.balance import BalanceWatch
 from mjtui.ui.bindings import APP_BINDINGS
 from mjtui.ui.desktop_notifier import DesktopNotifier, notify_choice
 from mjtui.ui.key_hold import KeyHold
@@ -87,8 +88,11 @@ class MjtuiApp(App[None]):
         self.start_polling = start_polling
         self.archive_moves = archive_moves  # apply the move rules on start (mjtui.archive)
         self.bell_enabled = settings.bell
+        # Polls pass through it; the tracker's idle health check reads the balance with it.
+        self.balance_watch = BalanceWatch(
+            backend.client, on_change=lambda _balance: self.dashboard.balance_changed())
         self.tracker = Tracker(
-            backend.client,
+            self.balance_watch,
             poll_interval=settings.poll_interval,
             max_concurrency=settings.max_concurrency,
             stall_after=settings.stall_after,

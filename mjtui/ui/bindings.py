@@ -21,7 +21,10 @@ DASHBOARD_BINDINGS: list[Binding] = [
     Binding("q", "app.quit", "Quit", id="quit", tooltip="Quit mjtui"),
     # tasks
     Binding("a", "add_tasks", "Add", id="add-tasks", tooltip="Track task IDs (many at once)"),
-    Binding("n", "new_imagine", "New", id="new-imagine", tooltip="Start a new imagine job"),
+    Binding("n", "new_imagine", "New", id="new-imagine",
+            tooltip="Start a new job: imagine, describe, blend, edits or video"),
+    Binding("e", "use_prompt", "Use prompt", id="use-prompt", show=False,
+            tooltip="Use the task's prompt in a new imagine, parameters in their fields"),
     # follow-ups: before view and polling, so x and m stay in the footer at 80 columns
     # (r gives way there: the actions menu, x, rerolls too)
     Binding("u", "prefix('u')", "U1-4", id="upscale",
@@ -106,7 +109,7 @@ APP_LABELS: dict[str, str] = {"quit": "Quit mjtui", "command_palette": "Command 
 # Actions that open a text input or move focus. Keys typed right behind one of their keys, in
 # the same terminal read, are held until the focus has moved, then go there (ui/key_hold.py).
 OPENS_INPUT: frozenset[str] = frozenset({
-    "filter", "add_tasks", "new_imagine", "label", "modal",  # the dashboard's inputs
+    "filter", "add_tasks", "new_imagine", "use_prompt", "label", "modal",  # dashboard inputs
     "focus_next", "focus_previous",  # tab and shift+tab, in the dialogs' forms
     "command_palette",  # ctrl+p: its search box
     "archive",  # H: the archive's search box

@@ -140,7 +140,7 @@ def make_app(env: Env, session: Session | None = None, *, image_protocol: str = 
                    clock=env.clock, image_protocol=image_protocol, start_polling=start_polling)
     old = app.tracker
     app.tracker = Tracker(
-        app.backend.client, poll_interval=old.poll_interval,
+        app.balance_watch, poll_interval=old.poll_interval,
         max_concurrency=config.max_concurrency, stall_after=config.stall_after,
         clock=env.clock, rng=random.Random(7),
         on_update=old.on_update, on_health=old.on_health)

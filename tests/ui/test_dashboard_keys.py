@@ -333,7 +333,8 @@ async def test_question_mark_and_f1_open_help_from_the_real_bindings(tmp_path: P
         for label in ("Label the task", "Sort by the next column", "Pause or resume polling",
                       "Poll every task now", "Turn the bell on or off", "Reroll the grid (a new job)",
                       "Upscale a tile of the grid (u, then 1-4)", "Answer a task that needs input",
-                      "Start a new imagine job", "Command palette"):
+                      "Start a new job: imagine, describe, blend, edits or video",
+                      "Command palette"):
             assert label in rows, label
         # Textual's own keys are not ours to explain (issue 19).
         assert not {"Focus Next", "Focus Previous", "Copy selected text"} & set(rows)

@@ -298,21 +298,13 @@ async def test_imagine_is_keyboard_navigable() -> None:
     app = Harness(lambda: ImagineDialog(Recorder(SubmitOutcome(task_id="t"))))
     async with app.run_test(size=SIZE) as pilot:
         order = []
-        for _ in range(11):
+        for _ in range(23):
             order.append(app.focused.id if app.focused else None)
             await pilot.press("tab")
         assert order == [
-            "prompt",
-            "size",
-            "version",
-            "stylize",
-            "chaos",
-            "quality",
-            "speed",
-            "seed",
-            "weird",
-            "negative",
-            "submit",
+            "prompt", "size", "version", "stylize", "chaos", "quality", "speed", "seed",
+            "weird", "style", "repeat", "tile", "raw", "draft", "negative", "images", "iw",
+            "sref", "sw", "cref", "cw", "submit", "cancel",
         ]
 
 

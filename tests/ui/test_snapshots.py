@@ -127,3 +127,21 @@ def test_archive_search(snap_compare: Any, tmp_path: Path) -> None:
 def test_gallery(snap_compare: Any, tmp_path: Path) -> None:
     app, _env = demo_app(tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps(press("i"), press("right")))
+
+
+def test_new_job_dialog(snap_compare: Any, tmp_path: Path) -> None:
+    app, _env = demo_app(tmp_path)
+    run = steps(press("n"), paste("a lighthouse at dusk, volumetric light --ar 3:2 --v 7"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_describe_detail(snap_compare: Any, tmp_path: Path) -> None:
+    app, env = demo_app(tmp_path)
+    run = steps(select_job(env, "describe of the lighthouse"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_video_detail(snap_compare: Any, tmp_path: Path) -> None:
+    app, env = demo_app(tmp_path)
+    run = steps(select_job(env, "video of U2 (2 clips)"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)

@@ -25,6 +25,7 @@ from mjtui.ui.format import row_matches
 from mjtui.ui.screens.dashboard_archive import ArchiveActions
 from mjtui.ui.screens.dashboard_followups import JOB_ACTIONS, FollowUpActions
 from mjtui.ui.screens.dashboard_images import ImageActions
+from mjtui.ui.screens.dashboard_newjob import NewJobActions
 from mjtui.ui.screens.dashboard_news import TaskNews
 from mjtui.ui.screens.dashboard_tasks import TaskActions
 from mjtui.ui.screens.quiet_background import QuietBackground
@@ -46,8 +47,8 @@ RESORT_DELAY = 0.5  # seconds: updates that change the sort key move rows this o
 _ACTIONS = [parse_action(b.action)[1:] for b in DASHBOARD_BINDINGS]  # (name, arguments)
 
 
-class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, ArchiveActions,
-                      QuietBackground, Screen[None]):
+class DashboardScreen(TaskActions, FollowUpActions, NewJobActions, ImageActions, TaskNews,
+                      ArchiveActions, QuietBackground, Screen[None]):
     """The live table of tracked tasks and everything about the selected one."""
 
     BINDINGS = DASHBOARD_BINDINGS
@@ -105,6 +106,7 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Arch
         self.watch(table, "cursor_coordinate", self._follow_cursor, init=False)
         self.set_interval(AGE_REFRESH, self._refresh_ages)
         self.set_interval(STATUS_REFRESH, self._refresh_status_line)
+        self.watch_balance()
         self.show_selected()
         # Tasks open when the session was saved answer in a burst: one summary, not a toast each.
         self.gather_first_answers([t.id for t in app.session if not t.task.status.is_final])
@@ -180,11 +182,14 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Arch
         # Updating the line lays the whole screen out again. Under load it is marked dirty
         # twice a second with nothing new to say; the line only counts time when not ok.
         stalled = sum(1 for state in self.row_states.values() if state.stalled)
-        shown = (*args, stalled, app.theme)  # a new stall alone is news for the line too
+        balance, today = self.balance_and_today()
+        # A new stall alone is news for the line too.
+        shown = (*args, stalled, app.theme, balance, today)
         if shown == self._status_shown and self.health.state == "ok":
             return
         self._status_shown = shown
-        self.query_one("#status-line", StatusLine).show(*args, stalled=stalled)
+        self.query_one("#status-line", StatusLine).show(*args, stalled=stalled, balance=balance,
+                                                        today=today)
 
     def _refresh_ages(self) -> None:
         self.table.refresh_ages(self.state_of)
@@ -235,6 +240,8 @@ class DashboardScreen(TaskActions, FollowUpActions, ImageActions, TaskNews, Arch
         status = tracked.task.status
         if action == "modal":
             return f"the selected task is {status_label(status)}, it does not need input"
+        if action == "use_prompt":
+            return "the selected task has no prompt"
         said = f"the selected task is {status_label(status)}"
         if status.is_running or status is Status.UNKNOWN:
             return f"{said}, its buttons come when it is done"

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from mjtui import buttons
-from mjtui.api.client import ImagineRequest
 from mjtui.api.errors import ApimartError
 from mjtui.api.models import Status, Task
 from mjtui.buttons import ButtonKind, ButtonSpec
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
     from mjtui.ui.screens.imagine import SubmitOutcome
 
-JOB_ACTIONS = {"prefix", "tile", "reroll", "actions_menu", "modal", "new_imagine"}
+JOB_ACTIONS = {"prefix", "tile", "reroll", "actions_menu", "modal", "new_imagine", "use_prompt"}
 PREFIX_KINDS = {"u": ButtonKind.UPSCALE, "v": ButtonKind.VARIATION}
 
 
@@ -41,14 +40,19 @@ class FollowUpActions:
     def check_action(self: DashboardScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out (None) keys that do not apply to the selected task; hide digit keys
         unless a U/V prefix is pending."""
-        if action == "tile":
-            return bool(self.pending_prefix)
+        if action == "tile":  # after u/v; on a describe, its suggestions
+            return bool(self.pending_prefix) or (
+                not self.mjtui.settings.read_only and self.selected is not None
+                and len(self.selected.task.prompts) >= int(str(parameters[0])))
         if action not in JOB_ACTIONS:
             return True
         if self.mjtui.settings.read_only:
             return None
         if action == "new_imagine":
             return True
+        if action == "use_prompt":
+            tracked = self.selected
+            return True if tracked and tracked.task.prompt.strip() else None
         targets = self.action_targets()
         if action == "modal":
             tracked = self.selected
@@ -77,6 +81,9 @@ class FollowUpActions:
         self.refresh_bindings()
 
     def action_tile(self: DashboardScreen, index: int) -> None:
+        if not self.pending_prefix:
+            self.use_suggestion(index)  # a describe's prompt `index`
+            return
         kind = PREFIX_KINDS.get(self.pending_prefix)
         self.pending_prefix = ""
         self._status_dirty = True
@@ -112,15 +119,16 @@ class FollowUpActions:
         tracked = self.selected
         if tracked is None or tracked.task.status is not Status.SUCCESS:
             return
-        specs = buttons.describe_all(tracked.task.buttons)
+        specs, hotkeys = self.menu_of(buttons.describe_all(tracked.task.buttons), assign_hotkeys)
         chosen = await self.app.push_screen_wait(
-            ActionsMenu(tracked.task, specs, set(tracked.used_buttons), assign_hotkeys(specs))
+            ActionsMenu(tracked.task, specs, set(tracked.used_buttons), hotkeys)
         )
-        if chosen is not None:
+        if chosen is not None and not self.menu_choice_handled(chosen):
             await self.press(tracked, chosen)
 
     async def press(self: DashboardScreen, tracked: TrackedTask, spec: ButtonSpec, *,
-                    confirm_used: bool = True) -> str | None:
+                    confirm_used: bool = True, extra: dict[str, object] | None = None
+                    ) -> str | None:
         """Press one button on one task through the job service (its guards, one POST).
         A button used before asks first (unless `confirm_used` is off: a confirmed bulk
         press). Returns the new task ID."""
@@ -142,13 +150,15 @@ class FollowUpActions:
             else:  # read-only (keys greyed), gone, or this very press still in flight
                 return None
         try:
-            result = await app.jobs.press(tracked.id, spec.submission(tracked.id), spec.title,
-                                          again=again)
+            result = await app.jobs.press(tracked.id, spec.submission(tracked.id, **(extra or {})),
+                                          spec.title, again=again)
         except JobRefused:
             return None  # the task changed (or another press started) while the dialog was up
         except ApimartError as exc:
             self.report_failure(tracked.id, f"{spec.title} failed: {exc.message}")
             return None
+        finally:
+            self.submitted()
         self.track_new(Task(id=result.task_id, status=result.status), parent=tracked.id,
                        origin=spec.name if len(spec.name) <= 20 else spec.title)
         parent = app.session.get(tracked.id)
@@ -202,28 +212,3 @@ class FollowUpActions:
         if task_id:
             self.notify(f"answered {printable(task_id)}; it runs on under the same ID",
                         markup=False)
-
-    @work(group="dialogs")
-    async def action_new_imagine(self: DashboardScreen) -> None:
-        from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
-
-        app = self.mjtui
-        if app.settings.read_only:
-            return
-
-        async def submit(request: ImagineRequest) -> SubmitOutcome:
-            try:
-                result = await app.jobs.imagine(request)
-            except JobRefused as refused:
-                return SubmitOutcome(None, refused.message)
-            except ApimartError as exc:
-                return SubmitOutcome(None, exc.message)
-            self.track_new(Task(id=result.task_id, status=result.status, prompt=request.prompt),
-                           origin="imagine")
-            return SubmitOutcome(result.task_id, None)
-
-        task_id = await app.push_screen_wait(ImagineDialog(submit))
-        if task_id:
-            self.table.select(task_id)
-            self.notify(f"started {printable(task_id)}", title="Submitted", markup=False)
-

@@ -13,11 +13,14 @@ from textual.widget import Widget
 from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
 from mjtui.paths import default_download_dir
+from mjtui.prompt_flags import parse_prompt
 from mjtui.session import TrackedTask
 from mjtui.text import printable
+from mjtui.ui.widgets.kind_detail import clip_count, is_video
 
 if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
+    from mjtui.ui.widgets.image_preview import ImagePreview
 
 
 def running_over_ssh(env: os._Environ[str] | dict[str, str] = os.environ) -> bool:
@@ -39,8 +42,20 @@ def preview_urls(task: Task, tiles: bool) -> tuple[list[str], str]:
 
 
 def primary_url(task: Task) -> str:
-    """The one URL `o` and `c` act on: the grid, else the single image."""
+    """The task's picture: the grid, else the single image."""
     return task.grid_image_url or next(iter(task.image_urls), "")
+
+
+def link_url(task: Task) -> str:
+    """The one URL `o` and `c` act on: a video's first clip, else the picture."""
+    return next(iter(task.video_urls), "") or primary_url(task)
+
+
+def video_source(task: Task, parent: Task | None) -> str:
+    """The picture a video was made from: its parent's, else an image URL leading its prompt."""
+    if parent is not None and primary_url(parent):
+        return primary_url(parent)
+    return next(iter(parse_prompt(task.prompt).image_urls), "")
 
 
 class ImageActions:
@@ -62,6 +77,9 @@ class ImageActions:
         if tracked is None:
             preview.clear("")
             return
+        if is_video(tracked.task):
+            self.show_video_source(preview, tracked)
+            return
         urls, mode = preview_urls(tracked.task, self.show_tiles)
         if not urls:
             status = tracked.task.status.value.lower().replace("_", " ")
@@ -70,9 +88,22 @@ class ImageActions:
             return
         preview.show_images(tracked.id, urls, mode)
 
+    def show_video_source(self: DashboardScreen, preview: ImagePreview,
+                          tracked: TrackedTask) -> None:
+        """A video shows the picture it was made from, marked ▶ with its number of clips."""
+        task = tracked.task
+        parent = self.mjtui.session.get(tracked.parent_id) if tracked.parent_id else None
+        source = video_source(task, parent.task if parent else None)
+        mark = f"▶ {clip_count(task)}" if task.video_urls else "▶ video"
+        if source:
+            preview.show_images(tracked.id, [source], "single", caption=mark)
+        else:
+            preview.clear(f"{mark} (its picture is not known here)")
+
     def image_task(self: DashboardScreen) -> Task | None:
+        """The selected task, if it has a picture or a clip for o, c, d to act on."""
         tracked = self.selected
-        if tracked is None or not primary_url(tracked.task):
+        if tracked is None or not link_url(tracked.task):
             return None
         return tracked.task
 
@@ -84,7 +115,7 @@ class ImageActions:
         from mjtui.ui.widgets.image_preview import FullscreenPreview
 
         task = self.image_task()
-        if task is None:
+        if task is None or not primary_url(task):
             return
         title = "grid" if task.grid_image_url else "image"
         self.app.push_screen(FullscreenPreview(
@@ -95,7 +126,7 @@ class ImageActions:
         task = self.image_task()
         if task is None:
             return
-        url = primary_url(task)
+        url = link_url(task)
         self.app.copy_to_clipboard(url)
         self.notify(f"copied {printable(url, limit=200)}", title="Copied (OSC 52)", markup=False)
 
@@ -103,7 +134,7 @@ class ImageActions:
         task = self.image_task()
         if task is None:
             return
-        url = primary_url(task)
+        url = link_url(task)
         if not is_fetchable_url(url):
             self.notify(f"not an http(s) URL, not opened: {printable(url, limit=120)}",
                         severity="warning", markup=False)
@@ -120,6 +151,7 @@ class ImageActions:
     @work(group="download", exclusive=True)
     async def action_download(self: DashboardScreen) -> None:
         from mjtui.images.cache import ImageError
+        from mjtui.images.clips import download_clips
         from mjtui.images.save import download_originals, image_labels
 
         task = self.image_task()
@@ -134,8 +166,12 @@ class ImageActions:
             self._status_dirty = True
 
         try:
-            saved = await download_originals(self.mjtui.image_loader, urls, folder, progress,
-                                             prefix=task.id, labels=labels)
+            if task.video_urls:  # a video: every clip (its picture is its parent's)
+                saved = await download_clips(self.mjtui.image_loader, task.video_urls, folder,
+                                             progress, prefix=task.id)
+            else:
+                saved = await download_originals(self.mjtui.image_loader, urls, folder,
+                                                 progress, prefix=task.id, labels=labels)
         except (ImageError, OSError) as exc:
             self.notify(f"download failed: {printable(str(exc), limit=200)}", severity="error",
                         markup=False)

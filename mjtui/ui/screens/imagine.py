@@ -10,31 +10,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Key
 from textual.message import Message
-from textual.widgets import Button, Input, Select, Static, TextArea
-from textual.widgets.select import NoSelection
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from mjtui.api.client import ImagineRequest
-from mjtui.imagine_fields import (
-    INT_RANGES,
-    QUALITIES,
-    SPEEDS,
-    check_int,
-    check_ratio,
-    check_version,
-)
 from mjtui.text import printable
 from mjtui.ui.key_hold import typed_ahead
 from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
+from mjtui.ui.screens.imagine_form import (
+    Form,
+    compose_fields,
+    field,
+    final_line,
+    read_fields,
+    show_errors,
+    show_final,
+    version_text,
+)
+
+__all__ = ["ImagineDialog", "PromptArea", "SubmitOutcome", "SubmittingDialog", "field",
+           "prompt_text", "version_text"]
 
 TYPED_AHEAD = "enter was typed before the form was on screen: check it, then press enter"
 
@@ -161,22 +165,9 @@ class PromptArea(TextArea):
         await super()._on_key(event)
 
 
-def field(label: str, widget: Input | Select[str], name: str) -> Vertical:
-    """One labelled form field with its (initially hidden) inline error line."""
-    error = Static(id=f"{name}-error", classes="field-error -hideable")
-    return Vertical(Static(label, classes="field-label"), widget, error, classes="field")
-
-
 def prompt_text(text: str) -> str:
     """The prompt as sent: pasted line breaks become spaces."""
     return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
-
-
-def version_text(request: ImagineRequest) -> str | None:
-    """The version as the form shows it: `niji 6` for version 6 with niji."""
-    if request.niji:
-        return f"niji {request.version or ''}".strip()
-    return request.version
 
 
 class ImagineDialog(SubmittingDialog):
@@ -195,96 +186,70 @@ class ImagineDialog(SubmittingDialog):
         self.submit = submit
         self.initial = initial or ImagineRequest(prompt="")
 
+    TITLE = "Imagine"
+
     def compose(self) -> ComposeResult:
-        init = self.initial
         with Vertical(classes="dialog imagine-dialog"):
-            yield title_bar("Imagine")
-            with VerticalScroll(classes="dialog-form"):
-                yield Static("Prompt", classes="field-label")
-                yield PromptArea(
-                    printable(init.prompt),
-                    id="prompt",
-                    soft_wrap=True,
-                    compact=True,
-                    highlight_cursor_line=False,
-                    placeholder="a lighthouse at dusk, oil painting",
-                )
-                yield Static(id="prompt-error", classes="field-error -hideable")
-                with Horizontal(classes="field-row"):
-                    yield self._input("size", "Aspect ratio", init.size, "1:1")
-                    yield self._input("version", "Version", version_text(init), "7")
-                    yield self._input("stylize", "Stylize 0-1000", init.stylize, "100")
-                    yield self._input("chaos", "Chaos 0-100", init.chaos, "0")
-                with Horizontal(classes="field-row"):
-                    yield self._select("quality", "Quality", QUALITIES, init.quality)
-                    yield self._select("speed", "Speed", SPEEDS, init.speed)
-                    yield self._input("seed", "Seed", init.seed, "random")
-                    yield self._input("weird", "Weird 0-3000", init.weird, "0")
-                negative = init.negative_prompt
-                yield self._input("negative", "Negative prompt (--no)", negative, "leave out")
+            yield title_bar(self.TITLE)
+            yield from self.compose_form()
+            yield final_line()
             yield from self.compose_buttons("Imagine")
-            yield help_line("enter / ctrl+s submit · tab next field · esc cancel")
+            yield help_line("enter / ctrl+s submit · tab next field · → completes a path · esc cancel")
 
-    @staticmethod
-    def _input(name: str, label: str, value: object, placeholder: str) -> Vertical:
-        text = "" if value is None else printable(str(value))
-        return field(label, Input(text, placeholder=placeholder, id=name, compact=True), name)
+    def compose_form(self) -> ComposeResult:
+        """The prompt and every field, in a scrolling form."""
+        with Form(classes="dialog-form", id="imagine-form"):
+            yield from self.compose_prompt()
+            yield from compose_fields(self.initial)
 
-    @staticmethod
-    def _select(name: str, label: str, options: tuple[str, ...], value: str | None) -> Vertical:
-        initial: str | NoSelection = value if value in options else Select.NULL
-        select = Select(
-            [(o, o) for o in options], value=initial, prompt="default", id=name, compact=True
+    def compose_prompt(self) -> ComposeResult:
+        yield Static("Prompt", classes="field-label")
+        yield PromptArea(
+            printable(self.initial.prompt),
+            id="prompt",
+            soft_wrap=True,
+            compact=True,
+            highlight_cursor_line=False,
+            placeholder="a lighthouse at dusk, oil painting",
         )
-        return field(label, select, name)
+        yield Static(id="prompt-error", classes="field-error -hideable")
 
     def on_mount(self) -> None:
         self.query_one("#prompt", PromptArea).focus()
+        self.update_final()
 
     @on(PromptArea.Submitted)
     def _prompt_submitted(self, event: PromptArea.Submitted) -> None:
         event.stop()
         self.action_submit()
 
-    def _value(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _form_changed(self) -> None:
+        self.update_final()
 
-    def _choice(self, name: str) -> str | None:
-        value = self.query_one(f"#{name}", Select).value
-        return value if isinstance(value, str) else None
+    def prompt_value(self) -> str:
+        return prompt_text(self.query_one("#prompt", PromptArea).text)
+
+    def update_final(self) -> None:
+        """The "Sent as" line follows every key typed."""
+        request, _ = read_fields(self, self.initial, self.prompt_value(), strict=False)
+        show_final(self, request)
 
     def read_request(self) -> ImagineRequest | None:
         """The form as a request, or None after marking every invalid field."""
-        errors: dict[str, str] = {}
-        prompt = prompt_text(self.query_one("#prompt", PromptArea).text)
+        prompt = self.prompt_value()
+        request, errors = read_fields(self, self.initial, prompt)
         if not prompt:
             errors["prompt"] = "a prompt is required"
-        size, errors["size"] = check_ratio(self._value("size"))
-        version, niji, errors["version"] = check_version(self._value("version"))
-        numbers: dict[str, int | None] = {}
-        for name, (low, high) in INT_RANGES.items():
-            numbers[name], errors[name] = check_int(self._value(name), low, high)
-        for name in ("prompt", "size", "version", *INT_RANGES):
-            self.set_error(name, errors.get(name, ""))
-        if any(errors.values()):
+        self.set_error("prompt", errors.get("prompt", ""))
+        show_errors(self, errors)
+        if errors:
             self.show_status("fix the marked fields", error=True)
             return None
-        negative = self._value("negative").strip() or None
-        # replace(): fields the form does not show (style, image URLs, ...) survive an edit.
-        return replace(
-            self.initial,
-            prompt=prompt,
-            size=size,
-            version=version,
-            niji=niji,
-            stylize=numbers["stylize"],
-            chaos=numbers["chaos"],
-            quality=self._choice("quality"),
-            seed=numbers["seed"],
-            weird=numbers["weird"],
-            negative_prompt=negative,
-            speed=self._choice("speed"),
-        )
+        return request
 
     def build_submission(self) -> Callable[[], Awaitable[SubmitOutcome]] | None:
         request = self.read_request()

@@ -32,6 +32,7 @@ from mjtui.ui.format import (
     status_badge,
     status_component,
 )
+from mjtui.ui.widgets.kind_detail import button_title, prompt_section, video_rows
 from mjtui.ui.widgets.task_columns import RowState
 from mjtui.vocabulary import status_label
 
@@ -232,10 +233,12 @@ class DetailPane(VerticalScroll):
                 if names:
                     names.append(" · ")
                 # An unknown button is named by its customId: API text, shown literally.
-                names.append_text(safe_text(spec.name if len(spec.name) < 20 else spec.title,
+                name = spec.name if len(spec.name) < 20 else button_title(spec)
+                names.append_text(safe_text(name,
                                             dim if spec.custom_id in used else "", limit=60))
             row("Buttons", names)
-        prompt = safe_text(task.prompt or "(no prompt)", limit=4000)
+        for key, value in video_rows(task, dim):
+            row(key, value)
         body = _Body(self.query_one("#detail-body", Static), title, headline, Text(""), grid,
-                     Text(""), Text("Prompt", style=key_style), prompt)
+                     Text(""), *prompt_section(task, key_style, dim))
         self._set_body(body)

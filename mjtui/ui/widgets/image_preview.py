@@ -75,6 +75,7 @@ class ImagePreview(Widget):
         self._loader = loader
         self._max_width = min(max_width or KITTY_PLACEHOLDER_MAX_CELLS, KITTY_PLACEHOLDER_MAX_CELLS)
         self._request: _Request | None = None
+        self.caption = ""  # the line under the picture, if any
         self._cleared_with: str | None = None  # the message clear() left, until new images
         self._resize_timer: Timer | None = None
         self._loaded_size = Size(0, 0)
@@ -106,20 +107,36 @@ class ImagePreview(Widget):
         self.call_after_refresh(self._reload)  # `is_mounted` turns True after this handler
 
     def show_images(
-        self, key: str, urls: list[str], mode: PreviewMode = "grid", *, tile: int = 0
+        self, key: str, urls: list[str], mode: PreviewMode = "grid", *, tile: int = 0,
+        caption: str = "",
     ) -> None:
-        """Show a task's images; the same request again is a no-op (no flicker, no reload)."""
+        """Show a task's images; the same request again is a no-op (no flicker, no reload).
+        `caption`: a line under a single picture (a video's `▶ 2 clips`)."""
+        self._set_caption(caption if mode != "tiles" else "")
         request = _Request(key, tuple(url for url in urls if url), mode, tile)
         if request != self._request:
             self._request, self._cleared_with = request, None
             self.set_class(mode == "tiles", "-tiles")
             self._reload()
 
+    def _set_caption(self, caption: str) -> None:
+        """Our own text (never API text); written only when it changes."""
+        if caption == self.caption:
+            return
+        self.caption = caption
+        self.set_class(bool(caption), "-captioned")
+        labels = self.query("#preview-caption")
+        if labels:
+            labels.first(Static).update(caption)
+        elif caption and self.protocol != "none":  # mounted the first time it is needed
+            self.mount(Static(caption, id="preview-caption", markup=False))
+
     def clear(self, message: str = "") -> None:
         """Show no image, only `message` (a task without images, nothing selected)."""
         if self._request is None and self._cleared_with == message:
             return  # showing just that already: the cursor moves over tasks without images
         self._request, self._cleared_with = None, message
+        self._set_caption("")
         self.remove_class("-tiles")
         self.workers.cancel_group(self, "preview")
         for slot in self.query(PreviewSlot):

@@ -65,7 +65,11 @@ class StatusLine(Static):
         *,
         read_only: bool | None = None,
         stalled: int | None = None,
+        balance: str = "",
+        today: int = 0,
     ) -> None:
+        """`balance`: the key's balance as words ("balance 9.85"); `today`: jobs this session
+        started today. Both give way to the counts on a narrow terminal, before the cadence."""
         style = self.get_component_rich_style
         line = Text()
         line.append(" mjtui ", style="bold reverse")
@@ -94,9 +98,20 @@ class StatusLine(Static):
         # The counts matter more than the cadence (the help screen says it): on a narrow
         # terminal the cadence goes first.
         width = self.size.width
-        if not width or line.cell_len + cadence.cell_len + tally.cell_len <= width:
+        account = Text(style=style("status-line--dim"))
+        if balance:
+            account.append(f" · {balance}")
+        if today:
+            account.append(f" · {today} started today")
+        room = width - line.cell_len - tally.cell_len
+        if not width or account.cell_len <= room:
+            room -= account.cell_len
+        else:
+            account = Text()
+        if not width or cadence.cell_len <= room:
             line.append_text(cadence)
         line.append_text(tally)
+        line.append_text(account)
         if notice:
             line.append(f"   {notice}", style="bold")
         if pending_prefix:

@@ -1,0 +1,68 @@
+"""Animate: before a video of a finished image starts, how much motion and how many clips.
+
+Each clip is billed, so the batch size is asked, never assumed; the answer goes back to the
+dashboard, which presses the task's Animate button through the jobs service.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, RadioButton, RadioSet
+
+from mjtui.api.requests import BATCH_SIZES, MOTIONS
+from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
+from mjtui.ui.screens.imagine_form import field
+
+
+class AnimateDialog(Dialog[tuple[str, int] | None]):
+    """Pick motion (low/high) and clips (1, 2, 4). Dismisses with (motion, batch size)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+s", "start", "Start", show=False, priority=True),
+    ]
+
+    def __init__(self, motion: str = "low") -> None:
+        super().__init__(classes="dialog-screen")
+        self.motion = motion if motion in MOTIONS else "low"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog animate-dialog"):
+            yield title_bar("Animate")
+            with Horizontal(classes="field-row"):
+                yield field("Motion", RadioSet(
+                    *(RadioButton(m, value=m == self.motion, id=f"motion-{m}")
+                      for m in MOTIONS), id="motion", compact=True), "motion")
+                yield field("Clips (each billed)", RadioSet(
+                    *(RadioButton(str(n), value=n == 1, id=f"batch-{n}") for n in BATCH_SIZES),
+                    id="batch", compact=True), "batch")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Animate", variant="primary", id="submit", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield help_line("↑↓ choose · tab next · ctrl+s / Animate start · esc cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#motion", RadioSet).focus()
+
+    def _picked(self, name: str) -> str:
+        pressed = self.query_one(f"#{name}", RadioSet).pressed_button
+        return str(pressed.label) if pressed is not None else ""
+
+    def action_start(self) -> None:
+        self.dismiss((self._picked("motion") or self.motion, int(self._picked("batch") or 1)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "submit":
+            self.action_start()
+        else:
+            self.action_cancel()

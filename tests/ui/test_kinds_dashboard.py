@@ -1,0 +1,235 @@
+"""Pilot tests of the dashboard for every job kind (issue 13), against the demo fake: a
+describe's suggestions (numbered, 1-4, Imagine all), a video (its picture ▶, clips listed,
+o and d), Animate, blend and edits grids, `e` (use prompt), and the guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, RadioSet, Tabs
+from ui_fixtures import (
+    SIZE,
+    Env,
+    demo_session,
+    detail_text,
+    make_app,
+    make_env,
+    poll,
+    select,
+    settle,
+    toasts,
+)
+
+from mjtui.fake.demo import DESCRIBE_TEXT
+from mjtui.ui.app import MjtuiApp
+from mjtui.ui.screens.actions_menu import ActionsMenu
+from mjtui.ui.screens.animate import AnimateDialog
+from mjtui.ui.screens.dialogs import ConfirmDialog
+from mjtui.ui.screens.imagine import PromptArea
+from mjtui.ui.screens.new_job import NewJobDialog
+from mjtui.ui.widgets.image_preview import ImagePreview
+
+GEN = "/v1/midjourney/generations"
+SUGGESTIONS = [
+    "a lone lighthouse on a rocky cliff at dusk, golden volumetric light --ar 3:2",
+    "coastal landscape painting, lighthouse beam over a stormy sea, moody --ar 3:2",
+    "cinematic still of a white lighthouse, warm sunset haze, matte painting --ar 3:2",
+    "a lighthouse keeper's view at twilight, soft rim light, oil on canvas --ar 3:2",
+]
+
+
+def demo(tmp_path: Path, **settings: Any) -> tuple[Env, MjtuiApp]:
+    env = make_env(tmp_path, demo=True, **settings)
+    return env, make_app(env, demo_session(env))
+
+
+async def on_job(app: MjtuiApp, pilot: Any, env: Env, label: str) -> str:
+    await poll(app, pilot)
+    task_id = env.job(label)
+    select(app, task_id)
+    await settle(pilot)
+    return task_id
+
+
+async def test_a_describe_lists_its_prompts_and_1_to_4_fill_the_imagine_form(
+        tmp_path: Path) -> None:
+    assert "1️⃣" in DESCRIBE_TEXT
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        describe = await on_job(app, pilot, env, "describe of the lighthouse")
+        text = detail_text(app)
+        assert "Suggested prompts" in text and "1️⃣" not in text
+        for number, prompt in enumerate(SUGGESTIONS, start=1):
+            assert f"{number}. {prompt}" in text
+        await pilot.press("2")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewJobDialog) and dialog.kind == "imagine"
+        assert dialog.query_one("#prompt", PromptArea).text == SUGGESTIONS[1][:-len(" --ar 3:2")]
+        assert dialog.query_one("#size", Input).value == "3:2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is app.dashboard
+        (post,) = env.posts("imagine")
+        assert post.json_body == {"prompt": SUGGESTIONS[1][:-len(" --ar 3:2")], "size": "3:2"}
+        (child,) = app.session.children_of(describe)
+        assert child.origin == "imagine"
+
+
+async def test_imagine_all_asks_once_then_starts_four_jobs(tmp_path: Path) -> None:
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        describe = await on_job(app, pilot, env, "describe of the lighthouse")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsMenu)
+        rows = str(app.screen.query_one("#actions").get_option_at_index(4).prompt)
+        assert "Imagine all" in rows
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert env.posts() == []
+        await pilot.press("x", "a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert [p.json_body for p in env.posts()] == [{"prompt": p} for p in SUGGESTIONS]
+        assert len(app.session.children_of(describe)) == 4
+        assert toasts(app)[-1][:2] == ("Submitted", "Imagine all started 4 jobs")
+
+
+async def test_the_menu_suggestion_opens_the_form_and_sends_no_button(tmp_path: Path) -> None:
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_job(app, pilot, env, "describe of the lighthouse")
+        await pilot.press("x", "3")
+        await pilot.pause()
+        assert isinstance(app.screen, NewJobDialog)
+        assert app.screen.query_one("#prompt", PromptArea).text.startswith("cinematic still")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert env.posts() == []
+
+
+async def test_a_video_shows_its_picture_marked_and_its_clips(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env, app = demo(tmp_path, download_dir=str(tmp_path / "saved"))
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    for name in ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"):
+        monkeypatch.delenv(name, raising=False)
+    async with app.run_test(size=SIZE) as pilot:
+        video = await on_job(app, pilot, env, "video of U2 (2 clips)")
+        clips = app.session.tasks[video].task.video_urls
+        assert len(clips) == 2
+        text = detail_text(app)
+        assert "▶ 2 clips" in text and clips[0] in text and clips[1] in text
+        preview = app.dashboard.query_one("#preview", ImagePreview)
+        assert preview.caption == "▶ 2 clips"
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == [clips[0]]
+        monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22")
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == [clips[0]] and app.clipboard == clips[0]
+        await pilot.press("d")
+        await settle(pilot)
+        saved = sorted(p.name for p in (tmp_path / "saved").iterdir())
+        assert saved == [f"{video}_clip1.mp4", f"{video}_clip2.mp4"]
+
+
+async def test_animate_asks_for_motion_and_clips_then_presses_once(tmp_path: Path) -> None:
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        single = await on_job(app, pilot, env, "U2 of the lighthouse grid")
+        await pilot.press("x", "a")  # Animate (Low motion)
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AnimateDialog) and env.posts() == []
+        dialog.query_one("#motion-high").value = True
+        dialog.query_one("#batch-4").value = True
+        await pilot.pause()
+        assert dialog.query_one("#batch", RadioSet).pressed_button.id == "batch-4"
+        await pilot.press("ctrl+s", "ctrl+s")
+        await settle(pilot)
+        (post,) = env.posts("video")
+        assert post.json_body == {"task_id": single, "index": 0, "motion": "high",
+                                  "batch_size": 4}
+        (child,) = [c for c in app.session.children_of(single) if c.id != env.job(
+            "Vary (Region): awaiting input") and c.id != env.job("video of U2 (2 clips)")]
+        assert child.parent_id == single
+
+
+async def test_blend_and_edits_grids_take_u_v_and_reroll(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    app = make_app(env, env.session())
+    url = "https://example.com/a.png"
+    async with app.run_test(size=SIZE) as pilot:
+        for kind in ("blend", "edits"):
+            await pilot.press("n")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, NewJobDialog)
+            dialog.query_one("#kinds", Tabs).active = f"kind-{kind}"
+            await pilot.pause()
+            if kind == "blend":
+                dialog.query_one("#blend-images", Input).value = f"{url} {url}"
+            else:
+                dialog.query_one("#edit-image", Input).value = url
+                dialog.query_one("#prompt", PromptArea).text = "at night"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        jobs = list(app.session.tasks)
+        assert len(jobs) == 2
+        await poll(app, pilot, advance=30, times=2)
+        for task_id in jobs:
+            select(app, task_id)
+            await settle(pilot)
+            await pilot.press("u", "1")
+            await settle(pilot)
+            await pilot.press("v", "2")
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+        paths = [p.path.removeprefix(f"{GEN}/") for p in env.posts()]
+        assert paths == ["blend", "edits", *["upscale", "variation", "reroll"] * 2]
+        for task_id in jobs:
+            assert len(app.session.children_of(task_id)) == 3
+
+
+async def test_e_uses_a_prompt_with_its_parameters_in_their_fields(tmp_path: Path) -> None:
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_job(app, pilot, env, "finished grid")
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewJobDialog)
+        assert dialog.query_one("#prompt", PromptArea).text == \
+            "a lighthouse on a cliff at dusk, volumetric light"
+        assert dialog.query_one("#size", Input).value == "3:2"
+        assert dialog.query_one("#version", Input).value == "7"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert env.posts() == []
+
+
+async def test_read_only_refuses_every_new_kind(tmp_path: Path) -> None:
+    env, app = demo(tmp_path, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_job(app, pilot, env, "describe of the lighthouse")
+        for key in ("1", "e", "n"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is app.dashboard, key
+        select(app, env.job("U2 of the lighthouse grid"))
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen is app.dashboard
+        assert env.posts() == []
