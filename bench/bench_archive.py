@@ -18,7 +18,8 @@ own process, loopback) with private config/data/cache folders:
 6. `mjtui history --json --limit 0` (every task), `mjtui history WORD` (whole command), and a
    word search inside the process (archive query + session filter, modules loaded).
 
-7. bench_archive_ui.py in a child process: the gallery's first page from a warm disk cache,
+7. bench_archive_ui.py in a child process, twice (the first run makes the gallery's
+   thumbnails, the second reads them): the gallery's first page from a warm disk cache,
    key to repaint in the gallery while thumbnails load, and RSS after browsing 1,000
    archived tasks on the archive screen (`--no-ui` skips it).
 
@@ -192,10 +193,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         r["search_ms"] = in_process_search(envs["big"], "fisherman")
         if not args.no_ui:
             print("archive screen and gallery (a dashboard in a child process)...", flush=True)
-            done = subprocess.run([sys.executable, str(HERE / "bench_archive_ui.py")],
-                                  env=envs["big"], capture_output=True, check=True,
-                                  stdin=subprocess.DEVNULL, timeout=1200)
-            r["ui"] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+            for key in ("ui_first", "ui"):  # the first run makes the gallery's thumbnails
+                done = subprocess.run([sys.executable, str(HERE / "bench_archive_ui.py")],
+                                      env=envs["big"], capture_output=True, check=True,
+                                      stdin=subprocess.DEVNULL, timeout=1200)
+                r[key] = json.loads(done.stdout.decode().strip().splitlines()[-1])
         return r
     finally:
         fake.stop()
@@ -227,8 +229,9 @@ def table(r: dict[str, Any]) -> str:
     if "ui" in r:
         ui = summary(r["ui"])
         rows += [
-            ("gallery page, warm cache", "<= 100 ms", f"{ui['page_ms']:.0f} ms",
-             ui["page_ms"] <= 100),
+            ("gallery page, warm cache", "<= 100 ms",
+             (f"{ui['page_ms']:.0f} ms (thumbnails not made yet: "
+             f"{r['ui_first']['gallery_page_s'] * 1000:.0f} ms)"), ui["page_ms"] <= 100),
             ("gallery key to repaint p95", "<= 50 ms",
              f"{ui['key_p95_ms']:.0f} ms (median {ui['key_median_ms']:.0f} ms)",
              ui["key_p95_ms"] <= 50),

@@ -21,6 +21,7 @@ from textual.timer import Timer
 
 from mjtui.config import Settings
 from mjtui.images.cache import DiskCache, ImageLoader
+from mjtui.images.thumbs import ThumbnailLoader
 from mjtui.jobs import Jobs
 from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
@@ -111,6 +112,7 @@ class MjtuiApp(App[None]):
         facts = current_facts()
         version = facts.answers.version if facts is not None and facts.answers else None
         self.desktop_notifier = DesktopNotifier(self, notify_choice(settings.notify, version))
+        self.thumbnail_loader: ThumbnailLoader | None = None  # made by the first gallery
         self.image_loader = ImageLoader(
             backend.client,
             DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),

@@ -1,9 +1,10 @@
 """The gallery (`i`): finished images as a grid of thumbnails, a page at a time.
 
 Arrow keys move, page up / page down turn the page, `enter` answers the task ID, `esc`
-None. Each thumbnail is an `ImagePreview`: the disk cache first, a download only on a
-miss, in its own worker, so a key never waits for a picture; turning the page cancels the
-loads of the page left.
+None. Each thumbnail is an `ImagePreview` loading through `ThumbnailLoader` (a small copy
+on disk, made once from the original: disk cache first, a download only on a miss), in its
+own worker, so a key never waits for a picture; turning the page cancels the loads of the
+page left.
 """
 
 from __future__ import annotations
@@ -52,14 +53,19 @@ class GalleryScreen(Screen[str | None]):
         return cast("MjtuiApp", self.app)
 
     def compose(self) -> ComposeResult:
+        from mjtui.images.thumbs import ThumbnailLoader
         from mjtui.ui.widgets.image_preview import ImagePreview
 
+        app = self.mjtui
+        if app.thumbnail_loader is None:  # one for the app: its scaled images are reused
+            app.thumbnail_loader = ThumbnailLoader(app.image_loader)
         yield Static("", id="gallery-title")
         with Grid(id="gallery-grid"):
             for n in range(PAGE):
                 with Vertical(classes="thumb", id=f"thumb-{n}"):
-                    yield ImagePreview(protocol=self.mjtui.image_protocol,
-                                       loader=self.mjtui.image_loader, classes="thumb-image")
+                    yield ImagePreview(protocol=app.image_protocol,
+                                       loader=app.thumbnail_loader,  # type: ignore[arg-type]
+                                       classes="thumb-image")
                     yield Static("", classes="thumb-caption", markup=False)
         yield Footer()
 
