@@ -98,6 +98,20 @@ async def test_broken_images_show_why(
         assert not ready_images(app)
 
 
+async def test_a_load_that_ends_after_its_slot_is_gone_does_nothing(
+    cdn_loader: tuple[ImageLoader, Any],
+) -> None:
+    """A worker can finish while the app closes: the slot's parts are gone by then (this
+    raised NoMatches, and a crash at exit is exit 70)."""
+    app = PreviewApp(cdn_loader[0])
+    async with app.run_test(size=(100, 40)) as pilot:
+        slot = app.query_one("#preview-main", PreviewSlot)
+        await slot.remove_children()
+        await pilot.pause()
+        slot.show_message("image unavailable: timed out")
+        slot.show_image(Image.new("RGB", (10, 20)), (1, 1))
+
+
 async def test_tiles_cropped_from_the_grid_have_labels(cdn_loader: tuple[ImageLoader, Any]) -> None:
     loader, cdn = cdn_loader
     app = PreviewApp(loader)

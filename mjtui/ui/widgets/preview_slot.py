@@ -12,6 +12,7 @@ from PIL import Image
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -37,7 +38,19 @@ class PreviewSlot(Container):
     def image_widget(self) -> Any:
         return self.query_one(".preview-image")
 
+    def _torn_down(self) -> bool:
+        """True once the slot's parts are gone: a load that ends while the app closes (or
+        the pane is removed) has nowhere to show its result, and must not raise."""
+        try:
+            self.query_one(".preview-message")
+            self.query_one(".preview-image")
+        except NoMatches:
+            return True
+        return False
+
     def show_message(self, text: str) -> None:
+        if self._torn_down():
+            return
         self.remove_class("-ready")
         # Static.update lays the whole screen out again. Moving the cursor between tasks
         # without images asks for the same message each time: then there is nothing to do.
@@ -49,6 +62,8 @@ class PreviewSlot(Container):
             self.image_widget.image = None  # frees a TGP upload in the terminal
 
     def show_image(self, image: Image.Image, cells: tuple[int, int]) -> None:
+        if self._torn_down():
+            return
         widget = self.image_widget
         # A definite size in cells: `auto` sizes hit textual-image's 0-row first layout.
         widget.styles.width, widget.styles.height = cells
