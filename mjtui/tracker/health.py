@@ -1,6 +1,9 @@
 """How polling the API is going as a whole: `Health` (shown in the status bar), `ApiHealth`
 that derives it from what polls report, and the idle health check that keeps it true while
 nothing is polled. Pure asyncio, no Textual.
+
+Health is earned: it reads "connecting" until the API has answered. With nothing to poll, a
+free `balance()` request at start and then once a minute keeps it true.
 """
 
 from __future__ import annotations
@@ -168,8 +171,19 @@ class IdleHealthCheck:
         """The API was just asked something: no check is needed for a while."""
         self.at = now + self.every
 
+    def start_if_due(self, now: float, *, idle: bool, polls_in_flight: bool) -> float | None:
+        """Start the check if it is due and the tracker is `idle` (no task to poll, no
+        refresh asked); return when it will be due (None: not scheduled, or on its way)."""
+        if not idle or self.running is not None:
+            return None
+        if now < self.at:
+            return self.at
+        if not polls_in_flight:  # else a refresh of final tasks is on its way: it will tell
+            self.start()
+        return None
+
     def start(self) -> None:
-        """Send the check now (the tracker decided it is due and idle)."""
+        """Send the check now (due, and the tracker is idle)."""
         check = asyncio.get_running_loop().create_task(self._run(),
                                                        name="mjtui-health-check")
         if not check.done():  # an eager task (Python 3.12+) may have finished already

@@ -4,10 +4,7 @@ Pure asyncio (no Textual): the UI drives it from a worker with `run()`, the CLI 
 with `run_until_all_final()`, tests with `poll_due()` and a fake clock. It only ever reads
 (`source.get_task`, and `source.balance` as a health check); it never submits anything.
 Scheduling is a heap with lazy deletion (`schedule.py`), so a poll costs O(log n) however
-many tasks are tracked.
-
-Health is earned: it reads "connecting" until the API has answered. With nothing to poll, a
-free `balance()` request at start and then once a minute keeps it true (`health.py`).
+many tasks are tracked; the polls on their way are `inflight.py`'s, API health `health.py`'s.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ from mjtui.api.errors import (
 from mjtui.api.models import Task, status_after_error
 from mjtui.config import STALL_AFTER
 from mjtui.tracker.health import HEALTH_CHECK_EVERY, ApiHealth, Health, IdleHealthCheck
+from mjtui.tracker.inflight import InFlight
 from mjtui.tracker.pacing import Pacing, jittered
 from mjtui.tracker.schedule import PollQueue
 from mjtui.tracker.updates import TaskEntry, TaskSource, TaskUpdate, outcome_of
@@ -59,19 +57,16 @@ class Tracker:
         rng: random.Random | None = None,
         health_check_every: float | None = HEALTH_CHECK_EVERY,
     ) -> None:
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
         self._source = source
         self._clock = clock
         self._pacing = Pacing(poll_interval, jitter=jitter, max_backoff=max_backoff,
                               min_interval=min_interval, rng=rng or random.Random())
-        self._max = max_concurrency
         self.stall_after = stall_after  # from the config (`stall_after`)
         self.on_update = on_update
         self._entries: dict[str, TaskEntry] = {}
         self._active: set[str] = set()  # ids still to be polled
         self._queue = PollQueue(self._entries)
-        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._inflight = InFlight(max_concurrency)
         self._api = ApiHealth(clock, on_health)
         self._stopping = False
         self._running = False
@@ -246,7 +241,7 @@ class Tracker:
             while not self._stopping and not (done is not None and done()):
                 self._wake.clear()
                 next_due = self._dispatch(self._clock())
-                if next_due is None or len(self._inflight) >= self._max:
+                if next_due is None or self._inflight.full:
                     self._sleep_until = math.inf  # a finished poll or a control wakes us
                     await self._wake.wait()
                 else:
@@ -265,7 +260,7 @@ class Tracker:
 
     def _pending(self) -> list[asyncio.Task[None]]:
         """Every request on its way: task polls and the health check."""
-        polls = list(self._inflight.values())
+        polls = self._inflight.polls()
         checking = self._check.running if self._check is not None else None
         return polls if checking is None else [*polls, checking]
 
@@ -291,13 +286,13 @@ class Tracker:
         if api.gate.blocked(now):
             return api.gate.retry_at
         queue, forced = self._queue, self._queue.forced
-        while forced and len(self._inflight) < self._max:
+        while forced and not self._inflight.full:
             entry = queue.pop_forced()
             if entry is not None and entry.task_id not in self._inflight:
                 self._start(entry, now)
         if api.paused:
             return now if forced else None
-        while len(self._inflight) < self._max:
+        while not self._inflight.full:
             entry = queue.pop_due(now, self._inflight)
             if entry is None:
                 break
@@ -315,23 +310,14 @@ class Tracker:
         poll = asyncio.get_running_loop().create_task(
             self._poll(entry), name=f"mjtui-poll-{entry.task_id}"
         )
-        # Python 3.12+ under App.run() starts tasks eagerly: a poll the in-process fake
-        # answers at once has finished (and cleaned up after itself) before this line.
-        if not poll.done():
-            self._inflight[entry.task_id] = poll
+        self._inflight.add(entry.task_id, poll)
 
     def _health_check(self, now: float) -> float | None:
-        """Start the idle health check if it is due; return when it will be (None: not
-        scheduled: a source without one, tasks to poll, or a check on its way)."""
-        check = self._check
-        if check is None or self._active or self._queue.forced or check.running is not None:
+        """The idle health check, when the source has one (see `IdleHealthCheck`)."""
+        if self._check is None:
             return None
-        if now < check.at:
-            return check.at
-        if self._inflight:  # a refresh of final tasks is on its way: it will tell
-            return None
-        check.start()
-        return None
+        idle = not self._active and not self._queue.forced
+        return self._check.start_if_due(now, idle=idle, polls_in_flight=bool(self._inflight))
 
     async def _poll(self, entry: TaskEntry) -> None:
         task_id, answered = entry.task_id, False
@@ -347,8 +333,8 @@ class Tracker:
                 else:
                     self._on_task(entry, outcome, self._clock())
         finally:
-            was_full = len(self._inflight) >= self._max
-            self._inflight.pop(task_id, None)
+            was_full = self._inflight.full
+            self._inflight.discard(task_id)
             if not answered and task_id in self._active and self._entries.get(task_id) is entry:
                 self._schedule(entry, self._clock())  # cancelled: ask again next time
             if was_full:
