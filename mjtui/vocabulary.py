@@ -85,8 +85,9 @@ def display_name(tracked: TrackedTask) -> str:
         return tracked.label
     task = tracked.task
     tag = origin_tag(tracked)
-    if task.prompt:
-        return f"{tag}{SEPARATOR}{task.prompt}" if tag else task.prompt
+    prompt = task.prompts[0] if task.prompts else task.prompt  # a describe: its first idea
+    if prompt:
+        return f"{tag}{SEPARATOR}{prompt}" if tag else prompt
     return tag or task.action.title() or task.id
 
 

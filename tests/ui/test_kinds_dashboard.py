@@ -233,3 +233,13 @@ async def test_read_only_refuses_every_new_kind(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.screen is app.dashboard
         assert env.posts() == []
+
+
+def test_a_describe_is_named_by_its_first_suggestion() -> None:
+    from mjtui.api.models import Status, Task
+    from mjtui.session import TrackedTask
+    from mjtui.vocabulary import display_name
+
+    task = Task(id="task_01KDESCRIBE000000000", status=Status.SUCCESS, action="DESCRIBE",
+                prompt=DESCRIBE_TEXT)
+    assert display_name(TrackedTask(task=task, origin="describe")) == SUGGESTIONS[0]

@@ -37,6 +37,8 @@ FORMS: dict[Kind, tuple[str, str]] = {
     "video": ("video-form", "video-image"),
 }
 BATCH_SIZES = ("1", "2", "4")
+CHROME_ROWS = 13  # the dialog's rows around its form: border, title, tabs, final line, buttons
+MIN_FORM_ROWS = 4
 HELP = "ctrl+s start · tab next field · shift+tab ←→ kind · → completes a path · esc cancel"
 
 
@@ -93,6 +95,17 @@ class NewJobDialog(ImagineDialog):
     def on_mount(self) -> None:
         self._show_kind(self.kind)
         self.update_final()
+        self._fit_forms()
+
+    def on_resize(self) -> None:
+        self._fit_forms()
+
+    def _fit_forms(self) -> None:
+        """The forms scroll in what the dialog leaves them, so the buttons stay on screen in
+        80x24 too (a `vh` maximum left a blank band under a clamped form)."""
+        room = max(MIN_FORM_ROWS, int(self.app.size.height * 0.9) - CHROME_ROWS)
+        for form in self.query(Form):
+            form.styles.max_height = room
 
     @on(Tabs.TabActivated, "#kinds")
     def _kind_picked(self, event: Tabs.TabActivated) -> None:
