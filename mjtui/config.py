@@ -19,6 +19,7 @@ from typing import Any
 from mjtui.api.addresses import DEFAULT_BASE_URL, api_key_problem, check_base_url
 from mjtui.api.errors import InsecureBaseUrl
 from mjtui.errors import ConfigError
+from mjtui.keys import keymap_problems
 from mjtui.known_terminals import IMAGE_MODES, KITTY_PLACEHOLDER_MAX_CELLS
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.paths import config_file, default_download_dir
@@ -207,6 +208,9 @@ def _validated(values: dict[str, Any], sources: dict[str, str], warnings: list[s
         bad = [k for k, v in keymap.items() if not isinstance(v, str)]
         if bad:
             raise fail("keymap", f"keymap values must be strings of keys (see {bad[0]!r})")
+        problems = keymap_problems(keymap)
+        if problems:
+            raise fail("keymap", problems[0])
         values["keymap"] = MappingProxyType(dict(keymap))
     download = values.get("download_dir", "")
     values["download_dir"] = (

@@ -28,7 +28,6 @@ from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
 from mjtui.tracker import Health, TaskUpdate, Tracker
 from mjtui.tracker.balance import BalanceWatch
-from mjtui.ui.bindings import APP_BINDINGS
 from mjtui.ui.desktop_notifier import DesktopNotifier, notify_choice
 from mjtui.ui.key_hold import KeyHold
 from mjtui.ui.palette import MjtuiCommands
@@ -66,7 +65,6 @@ class MjtuiApp(App[None]):
     TITLE = "mjtui"
     BINDING_GROUP_TITLE = "App"
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
-    BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {MjtuiCommands}
 
     def __init__(

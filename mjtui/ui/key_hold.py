@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker
 
-from mjtui.ui.bindings import OPENS_INPUT, OPENS_SCREEN
+from mjtui.keys import OPENS_INPUT, OPENS_SCREEN
 
 HOLD_TIMEOUT = 1.0  # seconds: far above a dialog's mount time, short enough not to feel stuck
 _REMEMBERED = 256  # replayed keys remembered for `was_replayed` (a burst is rarely longer)

@@ -656,3 +656,15 @@ def test_a_session_that_cannot_be_saved_fails_an_otherwise_good_run(
     code, out, err = run(capsys, "imagine", "a harbour at night")
     assert code == 3  # the job started (its ID is printed) but the session does not know it
     assert out.strip() and "session not saved: cannot write session file" in err
+
+
+def test_an_unknown_keymap_id_exits_3_for_every_command(capsys, fake, isolated_dirs) -> None:
+    config = isolated_dirs / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[keymap]\nupscal = 'U'\n")
+    jobs = len(fake.store.jobs)
+    for argv in (["status", "task_01KXXXXXXXXXXXXXXX"], ["imagine", "a cat"], ["info"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 3 and out == "", argv
+        assert str(config) in err and "'upscal'" in err and "upscale" in err, argv
+    assert fake.requests == [] and len(fake.store.jobs) == jobs

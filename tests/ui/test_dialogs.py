@@ -22,7 +22,7 @@ from mjtui.fake.buttons import describe_buttons, grid_buttons, single_buttons
 from mjtui.ui.screens.actions_menu import ActionsMenu, assign_hotkeys
 from mjtui.ui.screens.diagnostics import DiagnosticsScreen, report_text
 from mjtui.ui.screens.dialogs import AddTasksDialog, ConfirmDialog, LabelDialog
-from mjtui.ui.screens.help import HelpScreen, bindings_table
+from mjtui.ui.screens.help import HelpScreen, key_rows
 from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
 from mjtui.ui.screens.lineage import LineageNode, LineageScreen, build_forest
 from mjtui.ui.screens.modal_input import ModalInputDialog, format_left
@@ -536,44 +536,28 @@ async def test_actions_menu_shows_hostile_text_literally() -> None:
 
 class KeysApp(Harness):
     BINDING_GROUP_TITLE = "Everywhere"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+r", "refresh", "Refresh now", id="refresh"),
-        Binding("z", "secret", ""),  # no description: internal, not listed
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "refresh", "Refresh now")]
 
 
-def test_bindings_table_reads_real_bindings() -> None:
-    rows = bindings_table(
-        KeysApp, ("Tasks", [Binding("a", "add", "Add tasks"), ("d", "rm", "Remove")])
-    )
-    assert rows == [
-        ("Everywhere", "question_mark, F1", "Help"),
-        ("Everywhere", "ctrl+r", "Refresh now"),
-        ("Tasks", "a", "Add tasks"),
-        ("Tasks", "d", "Remove"),
-    ]
+def test_help_rows_come_from_the_key_registry() -> None:
+    rows = key_rows()
+    assert rows[:2] == [("App", "ctrl+q", "Quit mjtui"), ("App", "ctrl+p", "Command palette")]
+    assert ("Dashboard", "?, F1", "Show every key") in rows
+    assert ("Dashboard", "1, 2, 3, 4", "Tile 1-4 (after u or v)") in rows
 
 
-async def test_help_screen_lists_given_bindings() -> None:
+async def test_help_screen_lists_given_rows() -> None:
     app = KeysApp(lambda: Screen())
     async with app.run_test(size=SIZE) as pilot:
-        rows = bindings_table(app, ("Tasks", [Binding("a", "add", "Add tasks")]))
-        assert ("Everywhere", "?, F1", "Help") in rows and (
-            "Everywhere",
-            "^r",
-            "Refresh now",
-        ) in rows
-        assert bindings_table(app.active_bindings, app=app)  # active bindings work as a source
-        app.set_keymap({"refresh": "f5"})
-        await pilot.pause()
-        assert ("Everywhere", "F5", "Refresh now") in bindings_table(app, app=app)
+        rows = key_rows(app)
+        assert ("App", "^p", "Command palette") in rows  # as the app shows keys
+        rows = [*rows[:3], ("Tasks", "a", "Add tasks")]  # short enough to be seen whole
         for key in ("escape", "q", "question_mark"):
             app.push_screen(HelpScreen(rows), app.results.append)
             await pilot.pause()
             text = seen(app)
-            assert "Everywhere" in text and "Tasks" in text and "Add tasks" in text
-            assert "?, F1" in text and "Refresh now" in text and "secret" not in text
+            assert "Dashboard" in text and "Tasks" in text and "Add tasks" in text
+            assert "?, F1" in text and "Refresh now" not in text
             await pilot.press(key)
             assert not isinstance(app.screen, HelpScreen)
 

@@ -73,7 +73,7 @@ theme = "nord"
 read_only = true
 max_concurrency = 3
 [keymap]
-"dashboard.add" = "a,+"
+add-tasks = "A,ctrl+a"
 """,
     )
     from_file = load_settings({}, env={})
@@ -83,7 +83,7 @@ max_concurrency = 3
     assert (from_file.image_cache_mb, from_file.bell, from_file.theme) == (50, False, "nord")
     assert from_file.read_only and from_file.max_concurrency == 3
     assert from_file.download_dir == str(Path("~/pics").expanduser())
-    assert dict(from_file.keymap) == {"dashboard.add": "a,+"}
+    assert dict(from_file.keymap) == {"add-tasks": "A,ctrl+a"}
 
     env = {
         "APIMART_API_KEY": "sk-from-env",
@@ -191,6 +191,9 @@ def test_parse_error_names_path_and_line(dirs: Path) -> None:
         ("keymap = 'x'", "keymap must be a table"),
         ("api_key = 12345", "api_key must be a string, not an integer"),
         ("[keymap]\nquit = 1", "keymap values must be strings"),
+        ("[keymap]\n'dashboard.add' = 'a'", "unknown action id 'dashboard.add' in \\[keymap\\]"),
+        ("[keymap]\nreroll = 's'", "key 's' is bound twice in \\[keymap\\]: to 'sort' and to 'reroll'"),
+        ("[keymap]\nfilter = 'ctrl+p'", "key 'ctrl\\+p' is bound twice .* the app's own key"),
         ("image_cache_mb = -1", "image_cache_mb must be 0 or more"),
         ("base_url = 'http://api.example.com'", "plain http:// to api.example.com"),
     ],
@@ -315,3 +318,19 @@ def test_a_key_no_header_can_carry_is_refused_in_the_same_words_by_settings_and_
         ApimartClient(bad)
     assert "(U+200B) at character 7" in client_refused.value.message
     assert str(refused.value) == f"env APIMART_API_KEY: {client_refused.value.message}"
+
+
+def test_an_unknown_keymap_id_names_it_and_the_known_ones(dirs: Path) -> None:
+    write_config(dirs, "[keymap]\nupscal = 'U'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, env={})
+    message = str(info.value)
+    assert info.value.exit_code == 3 and "'upscal'" in message
+    assert "upscale" in message and "add-tasks" in message and "tile-1" in message
+
+
+def test_a_keymap_that_moves_keys_around_is_fine(dirs: Path) -> None:
+    # `s` leaves sort for reroll and sort takes `S`: no key is bound twice.
+    write_config(dirs, "[keymap]\nreroll = 's'\nsort = 'S'\nfilter = 'slash,ctrl+f'\n")
+    assert dict(load_settings({}, env={}).keymap) == {
+        "reroll": "s", "sort": "S", "filter": "slash,ctrl+f"}

@@ -15,6 +15,7 @@ from mjtui.api.errors import ApimartError
 from mjtui.api.models import Status, Task
 from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.jobs import JobRefused
+from mjtui.keys import BILLED
 from mjtui.session import MODAL_WINDOW, TrackedTask
 from mjtui.text import printable
 from mjtui.ui.widgets.task_columns import RowState
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from mjtui.ui.screens.dashboard import DashboardScreen
     from mjtui.ui.screens.imagine import SubmitOutcome
 
-JOB_ACTIONS = {"prefix", "tile", "reroll", "actions_menu", "modal", "new_imagine", "use_prompt"}
+JOB_ACTIONS = BILLED  # the keys that start billed jobs
 PREFIX_KINDS = {"u": ButtonKind.UPSCALE, "v": ButtonKind.VARIATION}
 
 

@@ -206,9 +206,9 @@ class TaskActions:
             self.notify(f"copied {printable(tracked.id)}", timeout=3, markup=False)
 
     def action_help(self: DashboardScreen) -> None:
-        from mjtui.ui.screens.help import HelpScreen, bindings_table
+        from mjtui.ui.screens.help import HelpScreen, key_rows
 
-        self.app.push_screen(HelpScreen(bindings_table(self.app, self)))
+        self.app.push_screen(HelpScreen(key_rows(self.app)))
 
     def action_diagnostics(self: DashboardScreen) -> None:
         from mjtui.ui.diagnostics_facts import diagnostics_facts
