@@ -22,7 +22,7 @@ from typing import Any
 from ui_fixtures import Env, demo_session, make_app, make_env
 
 from mjtui.ui.app import MjtuiApp
-from mjtui.ui.screens.modal_input import ModalInputDialog
+from mjtui.ui.dialogs.modal_input import ModalInputDialog
 
 Step = Callable[[Any], Awaitable[None]]
 

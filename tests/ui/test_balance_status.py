@@ -11,7 +11,7 @@ from ui_fixtures import SIZE, make_app, make_env, poll, settle, status_text, tra
 
 from mjtui.api.models import Balance
 from mjtui.tracker.balance import BalanceWatch, balance_text
-from mjtui.ui.screens.new_job import NewJobDialog
+from mjtui.ui.dialogs.new_job import NewJobDialog
 
 BALANCE = "/v1/balance"
 

@@ -31,8 +31,10 @@ from ui_fixtures import (
 
 from mjtui.session import load_session
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
+from mjtui.ui.dialogs.add_tasks import AddTasksDialog
+from mjtui.ui.dialogs.confirm import ConfirmDialog
+from mjtui.ui.dialogs.label import LabelDialog
 from mjtui.ui.screens.diagnostics import DiagnosticsScreen
-from mjtui.ui.screens.dialogs import AddTasksDialog, ConfirmDialog, LabelDialog
 from mjtui.ui.screens.help import HelpScreen
 from mjtui.ui.screens.lineage import LineageScreen
 

@@ -19,13 +19,15 @@ from mjtui.api.models import Button as ApiButton
 from mjtui.api.models import Status, Task
 from mjtui.buttons import ButtonKind, describe_all
 from mjtui.fake.buttons import describe_buttons, grid_buttons, single_buttons
-from mjtui.ui.screens.actions_menu import ActionsMenu, assign_hotkeys
+from mjtui.ui.dialogs.actions_menu import ActionsMenu, assign_hotkeys
+from mjtui.ui.dialogs.add_tasks import AddTasksDialog
+from mjtui.ui.dialogs.confirm import ConfirmDialog
+from mjtui.ui.dialogs.imagine import ImagineDialog, SubmitOutcome
+from mjtui.ui.dialogs.label import LabelDialog
+from mjtui.ui.dialogs.modal_input import ModalInputDialog, format_left
 from mjtui.ui.screens.diagnostics import DiagnosticsScreen, report_text
-from mjtui.ui.screens.dialogs import AddTasksDialog, ConfirmDialog, LabelDialog
 from mjtui.ui.screens.help import HelpScreen, key_rows
-from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
 from mjtui.ui.screens.lineage import LineageNode, LineageScreen, build_forest
-from mjtui.ui.screens.modal_input import ModalInputDialog, format_left
 
 STYLES = Path(__file__).resolve().parents[2] / "styles" / "dialogs.tcss"
 SIZE = (100, 30)

@@ -35,11 +35,11 @@ from mjtui.api.models import Button, Status, Task
 from mjtui.fake import Fault
 from mjtui.session import TrackedTask, load_session
 from mjtui.ui.app import MjtuiApp
-from mjtui.ui.screens.actions_menu import ActionsMenu
-from mjtui.ui.screens.dialogs import ConfirmDialog
-from mjtui.ui.screens.imagine import ImagineDialog, PromptArea
+from mjtui.ui.dialogs.actions_menu import ActionsMenu
+from mjtui.ui.dialogs.confirm import ConfirmDialog
+from mjtui.ui.dialogs.imagine import ImagineDialog, PromptArea
+from mjtui.ui.dialogs.modal_input import ModalInputDialog
 from mjtui.ui.screens.lineage import LineageScreen
-from mjtui.ui.screens.modal_input import ModalInputDialog
 
 JOB_KEYS = ("u", "v", "r", "x", "m")
 

@@ -33,7 +33,7 @@ from mjtui.fake import Fault
 from mjtui.images.cache import DEFAULT_MAX_PIXELS, ImageError, decode_image
 from mjtui.tracker import Tracker
 from mjtui.ui.app import MjtuiApp
-from mjtui.ui.screens.dialogs import ConfirmDialog
+from mjtui.ui.dialogs.confirm import ConfirmDialog
 
 # Far above what any wait here takes (milliseconds): a bound that turns a hang into a message.
 WAIT = 5.0

@@ -61,8 +61,9 @@ from mjtui.session import TrackedTask
 from mjtui.text import printable
 from mjtui.ui.app import STYLES as STYLES_DIR
 from mjtui.ui.app import MjtuiApp
-from mjtui.ui.screens.dialogs import ConfirmDialog, LabelDialog
-from mjtui.ui.screens.modal_input import ModalInputDialog
+from mjtui.ui.dialogs.confirm import ConfirmDialog
+from mjtui.ui.dialogs.label import LabelDialog
+from mjtui.ui.dialogs.modal_input import ModalInputDialog
 
 BASE_URL = "http://fake.test"
 STYLES = sorted(STYLES_DIR.glob("*.tcss"))

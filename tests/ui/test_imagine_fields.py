@@ -12,7 +12,7 @@ from test_dialogs import SIZE, Harness, Recorder, seen, type_into, wait
 
 from mjtui.api.client import ImagineRequest
 from mjtui.imagine_fields import check_request, check_version
-from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
+from mjtui.ui.dialogs.imagine import ImagineDialog, SubmitOutcome
 
 
 @pytest.mark.parametrize(("text", "version", "niji"), [

@@ -31,13 +31,14 @@ from ui_fixtures import (
 
 from mjtui.api.addresses import find_task_ids
 from mjtui.session import load_session
+from mjtui.ui.dialogs.actions_menu import ActionsMenu
+from mjtui.ui.dialogs.add_tasks import AddTasksDialog
+from mjtui.ui.dialogs.imagine import TYPED_AHEAD, ImagineDialog
+from mjtui.ui.dialogs.label import LabelDialog
+from mjtui.ui.dialogs.modal_input import ModalInputDialog
 from mjtui.ui.key_hold import KeyHold
-from mjtui.ui.screens.actions_menu import ActionsMenu
 from mjtui.ui.screens.dashboard import DashboardScreen
-from mjtui.ui.screens.dialogs import AddTasksDialog, LabelDialog
 from mjtui.ui.screens.help import HelpScreen
-from mjtui.ui.screens.imagine import TYPED_AHEAD, ImagineDialog
-from mjtui.ui.screens.modal_input import ModalInputDialog
 
 _NAMED = {"\t": "tab", "\r": "enter", "\x1b": "escape", "\x1b[Z": "shift+tab"}
 FOLLOW_UPS = "u1v2rxmdoc"  # every follow-up hotkey: billed jobs, downloads, opening a URL

@@ -24,11 +24,11 @@ from ui_fixtures import (
 
 from mjtui.fake.demo import DESCRIBE_TEXT
 from mjtui.ui.app import MjtuiApp
-from mjtui.ui.screens.actions_menu import ActionsMenu
-from mjtui.ui.screens.animate import AnimateDialog
-from mjtui.ui.screens.dialogs import ConfirmDialog
-from mjtui.ui.screens.imagine import PromptArea
-from mjtui.ui.screens.new_job import NewJobDialog
+from mjtui.ui.dialogs.actions_menu import ActionsMenu
+from mjtui.ui.dialogs.animate import AnimateDialog
+from mjtui.ui.dialogs.confirm import ConfirmDialog
+from mjtui.ui.dialogs.imagine import PromptArea
+from mjtui.ui.dialogs.new_job import NewJobDialog
 from mjtui.ui.widgets.image_preview import ImagePreview
 
 GEN = "/v1/midjourney/generations"

@@ -15,8 +15,8 @@ from mjtui.fake import Fault
 from mjtui.fake.masks import read_mask
 from mjtui.images.mask_draft import CellRect
 from mjtui.ui.app import STYLES
-from mjtui.ui.screens.mask_editor import ADDED_BOX, MaskEdge, MaskEditor, outline
-from mjtui.ui.screens.modal_input import ModalInputDialog, SubmitOutcome
+from mjtui.ui.dialogs.mask_editor import ADDED_BOX, MaskEdge, MaskEditor, outline
+from mjtui.ui.dialogs.modal_input import ModalInputDialog, SubmitOutcome
 from mjtui.ui.widgets.preview_slot import PreviewSlot
 
 MODAL = "Vary (Region): awaiting input"

@@ -14,9 +14,9 @@ from ui_fixtures import SIZE, make_app, make_env, row_ids, screen_text, settle, 
 from mjtui.api.client import ImagineRequest
 from mjtui.fake import Fault
 from mjtui.prompt_flags import final_prompt, parse_prompt
+from mjtui.ui.dialogs.imagine import PromptArea
+from mjtui.ui.dialogs.new_job import NewJobDialog
 from mjtui.ui.path_suggester import complete_path
-from mjtui.ui.screens.imagine import PromptArea
-from mjtui.ui.screens.new_job import NewJobDialog
 
 GEN = "/v1/midjourney/generations"
 UPLOADS = "/v1/uploads/images"

@@ -21,8 +21,8 @@ from mjtui.text import printable
 from mjtui.ui.widgets.task_columns import RowState
 
 if TYPE_CHECKING:
+    from mjtui.ui.dialogs.imagine import SubmitOutcome
     from mjtui.ui.screens.dashboard import DashboardScreen
-    from mjtui.ui.screens.imagine import SubmitOutcome
 
 JOB_ACTIONS = BILLED  # the keys that start billed jobs
 PREFIX_KINDS = {"u": ButtonKind.UPSCALE, "v": ButtonKind.VARIATION}
@@ -102,7 +102,7 @@ class FollowUpActions:
             self.notify("no selected task offers that button", severity="warning", markup=False)
             return
         if len(pairs) > 1 or self.marked:
-            from mjtui.ui.screens.dialogs import ConfirmDialog
+            from mjtui.ui.dialogs.confirm import ConfirmDialog
 
             title = pairs[0][1].title
             body = f"{title} on {len(pairs)} marked task{'s' * (len(pairs) != 1)}: this starts {len(pairs)} billed job{'s' * (len(pairs) != 1)}."
@@ -115,7 +115,7 @@ class FollowUpActions:
 
     @work(group="dialogs")
     async def action_actions_menu(self: DashboardScreen) -> None:
-        from mjtui.ui.screens.actions_menu import ActionsMenu, assign_hotkeys
+        from mjtui.ui.dialogs.actions_menu import ActionsMenu, assign_hotkeys
 
         tracked = self.selected
         if tracked is None or tracked.task.status is not Status.SUCCESS:
@@ -139,7 +139,7 @@ class FollowUpActions:
             app.jobs.check_press(tracked.id, spec.custom_id, spec.title, again=again)
         except JobRefused as refused:
             if refused.reason == "used":
-                from mjtui.ui.screens.dialogs import ConfirmDialog
+                from mjtui.ui.dialogs.confirm import ConfirmDialog
 
                 body = f"{spec.title} was already used on this task. Press it again and start another billed job?"
                 if not await app.push_screen_wait(ConfirmDialog("Already used", body, "Press again")):
@@ -184,9 +184,9 @@ class FollowUpActions:
     @work(group="dialogs")
     async def action_modal(self: DashboardScreen) -> None:
         from mjtui.images.mask_picture import picture_url
-        from mjtui.ui.screens.imagine import SubmitOutcome
-        from mjtui.ui.screens.mask_editor import MaskPicture
-        from mjtui.ui.screens.modal_input import ModalInputDialog
+        from mjtui.ui.dialogs.imagine import SubmitOutcome
+        from mjtui.ui.dialogs.mask_editor import MaskPicture
+        from mjtui.ui.dialogs.modal_input import ModalInputDialog
 
         tracked = self.selected
         if tracked is None or tracked.task.status is not Status.MODAL:

@@ -27,8 +27,8 @@ from mjtui.tracker.balance import BALANCE_EVERY, balance_text
 from mjtui.ui.widgets.kind_detail import button_title, suggestion_of
 
 if TYPE_CHECKING:
+    from mjtui.ui.dialogs.imagine import SubmitOutcome
     from mjtui.ui.screens.dashboard import DashboardScreen
-    from mjtui.ui.screens.imagine import SubmitOutcome
 
 
 _ANIMATE = (ButtonKind.ANIMATE_LOW, ButtonKind.ANIMATE_HIGH)
@@ -80,7 +80,7 @@ class NewJobActions:
                            kind: Kind = "imagine", parent: str = "") -> None:
         """The new-job dialog, its imagine form filled with `initial`; the job it starts is
         filed under `parent` (a describe whose suggestion it uses)."""
-        from mjtui.ui.screens.new_job import NewJobDialog
+        from mjtui.ui.dialogs.new_job import NewJobDialog
 
         if self.mjtui.settings.read_only:
             return
@@ -94,7 +94,7 @@ class NewJobActions:
     async def submit_new_job(self: DashboardScreen, kind: Kind, request: JobRequest, *,
                              parent: str = "") -> SubmitOutcome:
         """Upload the request's local images, start it once, track the new task."""
-        from mjtui.ui.screens.imagine import SubmitOutcome
+        from mjtui.ui.dialogs.imagine import SubmitOutcome
 
         app = self.mjtui
         try:
@@ -143,7 +143,7 @@ class NewJobActions:
     async def animate(self: DashboardScreen, chosen: ButtonSpec) -> None:
         """Animate: motion and clips asked first, then the task's Animate button of that
         motion pressed once through the jobs service (each clip is billed)."""
-        from mjtui.ui.screens.animate import AnimateDialog
+        from mjtui.ui.dialogs.animate import AnimateDialog
         from mjtui.ui.screens.dashboard_followups import find_spec
 
         tracked = self.selected
@@ -181,7 +181,7 @@ class NewJobActions:
     @work(group="submit")
     async def imagine_all(self: DashboardScreen) -> None:
         """Imagine every suggestion of the selected describe, after one confirmation."""
-        from mjtui.ui.screens.dialogs import ConfirmDialog
+        from mjtui.ui.dialogs.confirm import ConfirmDialog
 
         tracked = self.selected
         prompts = tracked.task.prompts if tracked else ()

@@ -62,7 +62,7 @@ class TaskActions:
     @work(group="dialogs")
     async def action_add_tasks(self: DashboardScreen, text: str = "") -> None:
         """Open the Add dialog, with `text` in it (the IDs found in a paste)."""
-        from mjtui.ui.screens.dialogs import AddTasksDialog
+        from mjtui.ui.dialogs.add_tasks import AddTasksDialog
 
         app = self.mjtui
         dialog = AddTasksDialog(already_tracked=set(app.session.tasks), text=text)
@@ -82,7 +82,7 @@ class TaskActions:
 
     @work(group="dialogs")
     async def action_label(self: DashboardScreen) -> None:
-        from mjtui.ui.screens.dialogs import LabelDialog
+        from mjtui.ui.dialogs.label import LabelDialog
 
         tracked = self.selected
         if tracked is None:
@@ -97,7 +97,7 @@ class TaskActions:
 
     @work(group="dialogs")
     async def action_remove(self: DashboardScreen) -> None:
-        from mjtui.ui.screens.dialogs import ConfirmDialog
+        from mjtui.ui.dialogs.confirm import ConfirmDialog
 
         tracked = self.selected
         if tracked is None:

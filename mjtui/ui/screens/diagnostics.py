@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mjtui.text import printable
-from mjtui.ui.screens.dialogs import help_line, title_bar
+from mjtui.ui.dialogs.base import help_line, title_bar
 
 Fact = tuple[str, str, str]
 

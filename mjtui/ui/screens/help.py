@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from mjtui.keys import help_rows
 from mjtui.ui.bindings import keys_label, user_keymap
-from mjtui.ui.screens.dialogs import help_line, title_bar
+from mjtui.ui.dialogs.base import help_line, title_bar
 
 HelpRow = tuple[str, str, str]
 

@@ -21,8 +21,8 @@ from textual.widgets.tree import TreeNode
 
 from mjtui.api.models import Status
 from mjtui.text import printable
+from mjtui.ui.dialogs.base import help_line, title_bar
 from mjtui.ui.format import STATUS_LABELS, short_id
-from mjtui.ui.screens.dialogs import help_line, title_bar
 
 STATUS_STYLES: dict[Status, str] = {
     Status.NOT_START: "dim",

@@ -24,9 +24,8 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from mjtui.api.client import ImagineRequest
 from mjtui.text import printable
-from mjtui.ui.key_hold import typed_ahead
-from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
-from mjtui.ui.screens.imagine_form import (
+from mjtui.ui.dialogs.base import Dialog, help_line, title_bar
+from mjtui.ui.dialogs.imagine_form import (
     Form,
     compose_fields,
     field,
@@ -36,6 +35,7 @@ from mjtui.ui.screens.imagine_form import (
     show_final,
     version_text,
 )
+from mjtui.ui.key_hold import typed_ahead
 
 __all__ = ["ImagineDialog", "PromptArea", "SubmitOutcome", "SubmittingDialog", "field",
            "prompt_text", "version_text"]

@@ -22,9 +22,9 @@ from mjtui.api.models import Task
 from mjtui.images.mask import DEFAULT_SIZE, MaskError, data_url, mask_png
 from mjtui.images.mask_draft import MaskDraft
 from mjtui.images.mask_picture import picture_size
-from mjtui.ui.screens.dialogs import help_line, literal, single_line, title_bar
-from mjtui.ui.screens.imagine import SubmitOutcome, SubmittingDialog, field
-from mjtui.ui.screens.mask_editor import MaskEditor, MaskPicture
+from mjtui.ui.dialogs.base import help_line, literal, single_line, title_bar
+from mjtui.ui.dialogs.imagine import SubmitOutcome, SubmittingDialog, field
+from mjtui.ui.dialogs.mask_editor import MaskEditor, MaskPicture
 
 __all__ = ["ModalInputDialog", "ModalKind", "SubmitOutcome", "check_mask_url", "format_left"]
 

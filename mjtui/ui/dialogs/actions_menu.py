@@ -30,7 +30,7 @@ from textual.widgets.option_list import Option
 from mjtui.api.models import Task
 from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.text import printable
-from mjtui.ui.screens.dialogs import help_line, literal, title_bar
+from mjtui.ui.dialogs.base import help_line, literal, title_bar
 
 PREFERRED_KEYS: dict[ButtonKind, str] = {
     ButtonKind.REROLL: "r",

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet
 
 from mjtui.api.requests import BATCH_SIZES, MOTIONS
-from mjtui.ui.screens.dialogs import Dialog, help_line, title_bar
-from mjtui.ui.screens.imagine_form import field
+from mjtui.ui.dialogs.base import Dialog, help_line, title_bar
+from mjtui.ui.dialogs.imagine_form import field
 
 
 class AnimateDialog(Dialog[tuple[str, int] | None]):

@@ -21,9 +21,9 @@ from mjtui.api.requests import DIMENSIONS, MOTIONS, BlendRequest, DescribeReques
 from mjtui.imagine_fields import SPEEDS
 from mjtui.new_jobs import KINDS, JobRequest, Kind
 from mjtui.prompt_flags import quoted_paths
-from mjtui.ui.screens.dialogs import help_line, title_bar
-from mjtui.ui.screens.imagine import ImagineDialog, SubmitOutcome
-from mjtui.ui.screens.imagine_form import Form, choice, compose_fields, final_line, text_input
+from mjtui.ui.dialogs.base import help_line, title_bar
+from mjtui.ui.dialogs.imagine import ImagineDialog, SubmitOutcome
+from mjtui.ui.dialogs.imagine_form import Form, choice, compose_fields, final_line, text_input
 
 SubmitJob = Callable[[Kind, JobRequest], Awaitable[SubmitOutcome]]
 TITLES: dict[Kind, str] = {"imagine": "Imagine", "describe": "Describe", "blend": "Blend",
