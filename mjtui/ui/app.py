@@ -16,7 +16,6 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.await_complete import AwaitComplete
-from textual.message import Message
 from textual.timer import Timer
 
 from mjtui.config import Settings
@@ -26,37 +25,16 @@ from mjtui.jobs import Jobs
 from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
-from mjtui.tracker import Health, TaskUpdate, Tracker
+from mjtui.tracker import Tracker
 from mjtui.tracker.balance import BalanceWatch
 from mjtui.ui.desktop_notifier import DesktopNotifier, notify_choice
 from mjtui.ui.key_hold import KeyHold
+from mjtui.ui.messages import HealthChanged, TaskChanged
 from mjtui.ui.palette import MjtuiCommands
 from mjtui.ui.preview import current_facts
 
 STYLES = Path(str(resources.files("mjtui.styles")))  # top-level styles/, installed here
 SAVE_DELAY = 1.0  # seconds: bursts of updates become one save
-
-
-class TaskChanged(Message):
-    """The poller has news about one task. A burst for one task collapses to the latest."""
-
-    def __init__(self, update: TaskUpdate) -> None:
-        super().__init__()
-        self.update = update
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, TaskChanged) and message.update.task_id == self.update.task_id
-
-
-class HealthChanged(Message):
-    """The API's health as the poller sees it changed."""
-
-    def __init__(self, health: Health) -> None:
-        super().__init__()
-        self.health = health
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, HealthChanged)
 
 
 class MjtuiApp(App[None]):
@@ -88,8 +66,8 @@ class MjtuiApp(App[None]):
         self.archive_moves = archive_moves  # apply the move rules on start (mjtui.archive)
         self.bell_enabled = settings.bell
         # Polls pass through it; the tracker's idle health check reads the balance with it.
-        self.balance_watch = BalanceWatch(
-            backend.client, on_change=lambda _balance: self.dashboard.balance_changed())
+        # (The status line reads it on its own tick: no news to pass on.)
+        self.balance_watch = BalanceWatch(backend.client)
         self.tracker = Tracker(
             self.balance_watch,
             poll_interval=settings.poll_interval,
@@ -98,9 +76,6 @@ class MjtuiApp(App[None]):
             on_update=lambda update: self.dashboard.post_message(TaskChanged(update)),
             on_health=lambda health: self.dashboard.post_message(HealthChanged(health)),
         )
-        from mjtui.ui.screens.dashboard import DashboardScreen
-
-        self.dashboard = DashboardScreen()  # the home screen; poller news goes to it
         self._save_timer: Timer | None = None
         self._gc_threshold: tuple[int, ...] | None = None  # set while start-up is frozen
         self.save_error: str = ""
@@ -115,6 +90,9 @@ class MjtuiApp(App[None]):
             backend.client,
             DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),
         )
+        from mjtui.ui.screens.dashboard import DashboardScreen
+
+        self.dashboard = DashboardScreen(self)  # the home screen; poller news goes to it
 
     def on_mount(self) -> None:
         if self.settings.keymap:

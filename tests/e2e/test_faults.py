@@ -630,7 +630,7 @@ async def test_dashboard_shows_a_fault_stays_usable_and_recovers(tmp_path, name)
             busy = LoopLag().start()
             await pilot.press("s")
             await pilot.pause()
-            assert app.dashboard.sort != "added" and "sorted by" in toast_text(app)
+            assert app.dashboard.table.current_sort != "added" and "sorted by" in toast_text(app)
             await pilot.press("slash", *"job 1")
             await pilot.pause()
             assert row_ids(app) == [ids[1]]

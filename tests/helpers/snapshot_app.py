@@ -74,7 +74,7 @@ async def idle(pilot: Any, rounds: int = 6) -> None:
             break
         names = ", ".join(sorted({w.name or w.group for w in busy}))
         await bounded(pilot.app.workers.wait_for_complete(busy), f"workers ({names})")
-    pilot.app.dashboard._refresh_status_line()
+    pilot.app.dashboard.status_line.redraw()
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()

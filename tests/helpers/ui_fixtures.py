@@ -171,7 +171,7 @@ async def settle(pilot: Any, *, timeout: float = 5.0) -> None:
         await pilot.pause()
     dashboard = pilot.app.dashboard
     if dashboard.is_mounted:
-        dashboard._refresh_status_line()
+        dashboard.status_line.redraw()
 
 
 def table(app: MjtuiApp) -> DataTable[Any]:

@@ -29,7 +29,7 @@ async def test_the_idle_health_check_is_the_balance_reading(tmp_path: Path) -> N
         assert balance_requests(env) == 1
         assert app.balance_watch.last is not None
         assert "balance " in status_text(app)
-        app.dashboard._balance_if_due()  # the dashboard's minute: just read, not again
+        app.dashboard.new_jobs._balance_if_due()  # the dashboard's minute: just read, not again
         await settle(pilot)
         assert balance_requests(env) == 1
 
@@ -60,9 +60,9 @@ async def test_while_tasks_run_the_dashboard_reads_it_once_a_minute(tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await poll(app, pilot)
         assert balance_requests(env) == 0  # a task to poll: no idle health check
-        app.dashboard._balance_if_due()
+        app.dashboard.new_jobs._balance_if_due()
         await settle(pilot)
-        app.dashboard._balance_if_due()  # within the minute: nothing more
+        app.dashboard.new_jobs._balance_if_due()  # within the minute: nothing more
         await settle(pilot)
         assert balance_requests(env) == 1
 

@@ -99,7 +99,7 @@ async def test_rows_update_after_a_poll_and_the_cursor_stays(tmp_path: Path) -> 
 
         # Re-sorting by progress moves rows; the cursor stays on the same task.
         await pilot.press("s", "s")
-        assert app.dashboard.sort == "progress"
+        assert app.dashboard.table.current_sort == "progress"
         assert row_ids(app) == [ids[0], ids[1], ids[3], ids[2]]  # ties: newest first
         assert selected_id(app) == ids[2]
         assert app.dashboard.table.cursor_row == 3
@@ -223,7 +223,7 @@ async def test_rows_re_sort_when_updates_change_the_sort_key(tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await poll(app, pilot, advance=1)
         await pilot.press("s", "s")  # progress: most advanced first
-        assert app.dashboard.sort == "progress"
+        assert app.dashboard.table.current_sort == "progress"
         assert row_ids(app) == [fast, slow]
         select(app, slow)
         # The slow job overtakes nothing, but a new job finishing changes the order.
@@ -231,7 +231,7 @@ async def test_rows_re_sort_when_updates_change_the_sort_key(tmp_path: Path) -> 
         await poll(app, pilot, advance=0)
         assert row_ids(app)[0] == fast
         late = env.create("late", queue_s=0, run_s=1)
-        app.dashboard.track_new(Task(id=late), origin="added")
+        app.dashboard.tasks.track_new(Task(id=late), origin="added")
         await poll(app, pilot, advance=2)
         await pilot.pause(0.6)  # re-sorts are batched
         assert badge(app, late) == "DONE"
@@ -261,7 +261,7 @@ async def test_finished_task_raises_a_toast_and_the_bell(tmp_path: Path,
         assert "bell off" in toast_text(app)
         # a task added by ID that ends on its very first poll is named by its prompt
         third = env.create("a pier", queue_s=0, run_s=1)
-        app.dashboard.track_new(Task(id=third), origin="added")
+        app.dashboard.tasks.track_new(Task(id=third), origin="added")
         await poll(app, pilot, advance=2)
         assert toasts(app)[-1][:2] == ("Finished", "a pier")
         assert cell(app, third, "name").strip() == "a pier"
@@ -516,7 +516,7 @@ async def test_quit_saves_everything_and_reopening_shows_it_before_any_poll(
     again = make_app(env, saved)  # start_polling=False: nothing is asked of the API
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert again.dashboard.sort == "status"
+        assert again.dashboard.table.current_sort == "status"
         assert again.dashboard.query_one("#filter", Input).value == "imagine"
         assert row_ids(again) == shown
         assert selected_id(again) == running

@@ -241,7 +241,7 @@ async def test_sort_cycles_with_a_notice(tmp_path: Path) -> None:
             await pilot.press("s")
             await pilot.pause()
             assert toasts(app)[-1][1] == f"sorted by {sort}"
-            assert app.dashboard.sort == sort
+            assert app.dashboard.table.current_sort == sort
             if order is not None:
                 assert row_ids(app) == order, sort
             assert selected_id(app) == a_job

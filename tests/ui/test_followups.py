@@ -86,7 +86,7 @@ async def test_u_then_3_upscales_that_tile_and_tracks_the_new_task(tmp_path: Pat
         assert enabled(app, "tile", 1) is False  # digits do nothing without a prefix
         await pilot.press("u", "escape", "1")  # escape cancels a pending prefix
         await settle(pilot)
-        assert app.dashboard.pending_prefix == "" and env.posts() == []
+        assert app.dashboard.follow_ups.pending_prefix == "" and env.posts() == []
 
         await pilot.press("u")
         await settle(pilot)
@@ -499,7 +499,7 @@ async def test_marks_then_u1_asks_once_and_starts_one_job_per_grid(tmp_path: Pat
         await pilot.press("space")  # marks and moves down
         await pilot.press("down", "space")
         await pilot.pause()
-        assert app.dashboard.marked == {grids[0], grids[2]}
+        assert app.dashboard.tasks.rows.marked == {grids[0], grids[2]}
         assert cell(app, grids[0], "mark") == "●" and cell(app, grids[1], "mark") == " "
         await pilot.press("u", "1")
         await pilot.pause()

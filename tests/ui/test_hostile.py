@@ -334,8 +334,7 @@ async def test_dashboard_shows_hostile_text_literally(tmp_path: Path, key: str,
             assert_screen_inert(app, f"detail of {task_id}")
 
         # The status line: the session name.
-        dashboard._status_dirty = True
-        dashboard._refresh_status_line()
+        dashboard.status_line.redraw()
         line = status_text(app)
         assert_clean(line, "status line")
         assert_literal(line, text, "status line", limit=20)

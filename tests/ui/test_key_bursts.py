@@ -271,7 +271,7 @@ async def test_keys_before_the_table_is_composed_do_nothing(tmp_path: Path) -> N
     """A key that comes before the dashboard has its table (typed during start-up) is not
     an error: every table action answers 'not now'."""
     async with demo_dashboard(tmp_path, None) as (_env, app, _pilot):
-        early = DashboardScreen()
+        early = DashboardScreen(app)
         for action in ("label", "reroll", "prefix", "actions_menu", "modal"):
             assert early.check_action(action, ("u",)) is None
         assert app.dashboard.check_action("label", ()) is True

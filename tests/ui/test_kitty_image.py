@@ -20,7 +20,8 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from mjtui.images.cache import ImageLoader
-from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
+from mjtui.ui.screens.fullscreen_preview import FullscreenPreview
+from mjtui.ui.widgets.image_preview import ImagePreview, PreviewSlot
 from mjtui.ui.widgets.kitty_image import (
     KittyImage,
     KittyUploads,

@@ -43,7 +43,7 @@ async def test_read_only_keys_that_start_jobs_say_why(tmp_path: Path) -> None:
             assert title == "Read-only" and severity == "warning", key
             assert message.startswith(f"{label} is off: this session is read-only"), key
             assert app.screen is app.dashboard, key  # no dialog, no prefix pending
-        assert not app.dashboard.pending_prefix
+        assert not app.dashboard.follow_ups.pending_prefix
         assert not [r for r in env.fake.requests if r.method == "POST"]
 
 
@@ -71,7 +71,7 @@ async def test_keys_work_when_not_read_only_and_a_greyed_one_says_why(tmp_path: 
         app.clear_notifications()
         await pilot.press("u")
         await settle(pilot)
-        assert app.dashboard.pending_prefix
+        assert app.dashboard.follow_ups.pending_prefix
         assert not [t for t in toasts(app) if t[0] == "Read-only"]
         await pilot.press("escape")
         # A key greyed for the selected task, pressed anyway, says why.
@@ -87,7 +87,7 @@ async def test_keys_work_when_not_read_only_and_a_greyed_one_says_why(tmp_path: 
         await settle(pilot)
         assert toasts(app)[-1][1] == ("Answer is off: the selected task is RUNNING, it does "
                                       "not need input")
-        assert not app.dashboard.pending_prefix and app.screen is app.dashboard
+        assert not app.dashboard.follow_ups.pending_prefix and app.screen is app.dashboard
         select(app, env.job("failed: banned prompt"))
         await settle(pilot)
         await pilot.press("r")

@@ -208,10 +208,10 @@ async def test_status_line_counts_stalled_tasks(tmp_path) -> None:
         await poll(app, pilot, advance=60, times=4)
         assert "⚠" in cell(app, stalled, "status")
         line = app.dashboard.query_one("#status-line", StatusLine)
-        line.show("test", Counter({Status.IN_PROGRESS: 1}), 1.0, app.dashboard.health, False)
+        line.show("test", Counter({Status.IN_PROGRESS: 1}), 1.0, app.dashboard.status_line.health, False)
         await pilot.pause()
         assert "1 stalled" in screen_text(app).splitlines()[0]
-        line.show("test", Counter({Status.IN_PROGRESS: 3}), 1.0, app.dashboard.health, False,
+        line.show("test", Counter({Status.IN_PROGRESS: 3}), 1.0, app.dashboard.status_line.health, False,
                   stalled=2)
         await pilot.pause()
         assert "3 run 2 stalled" in screen_text(app).splitlines()[0]

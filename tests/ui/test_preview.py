@@ -22,7 +22,8 @@ from textual.widgets import Static
 from mjtui.images.cache import ImageLoader
 from mjtui.images.scale import ANSI16, coarse_colours, dither_ansi16
 from mjtui.ui.preview import detect_terminal_protocol, image_widget_class
-from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview, PreviewSlot
+from mjtui.ui.screens.fullscreen_preview import FullscreenPreview
+from mjtui.ui.widgets.image_preview import ImagePreview, PreviewSlot
 
 
 def as_shown(colour: tuple[int, int, int]) -> tuple[int, int, int]:

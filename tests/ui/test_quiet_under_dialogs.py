@@ -21,7 +21,8 @@ from textual._compositor import LayoutUpdate
 from ui_fixtures import SIZE, demo_session, make_app, make_env, poll, select, settle
 
 import mjtui.ui.screens.dashboard as dashboard_module
-from mjtui.ui.app import HealthChanged, MjtuiApp
+from mjtui.ui.app import MjtuiApp
+from mjtui.ui.messages import HealthChanged
 
 DIALOG_KEYS = {"help": "question_mark", "actions menu": "x", "add dialog": "a"}
 

@@ -33,4 +33,4 @@ async def test_tasks_added_and_removed_elsewhere_reach_the_dashboard(tmp_path: P
         assert set(app.session.tasks) == {first, third}
         assert set(map(str, (k.value for k in table.rows))) == {first, third}
         assert set(app.tracker.tracked_ids) == {first, third}
-        assert app.dashboard.counts.total() == 2
+        assert app.dashboard.status_line.counts.total() == 2

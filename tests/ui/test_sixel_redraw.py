@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from mjtui.images.cache import ImageLoader
-from mjtui.ui.widgets.image_preview import FullscreenPreview, ImagePreview
+from mjtui.ui.screens.fullscreen_preview import FullscreenPreview
+from mjtui.ui.widgets.image_preview import ImagePreview
 from mjtui.ui.widgets.sixel_image import SixelLayer, cursor_forward
 
 

@@ -143,8 +143,8 @@ class ArchiveScreen(Screen[Choice]):
         self.show_selected()
 
     def show_selected(self) -> None:
-        from mjtui.ui.screens.dashboard_images import preview_urls
         from mjtui.ui.widgets.image_preview import ImagePreview
+        from mjtui.ui.widgets.preview_keys import preview_urls
 
         detail = self.query_one("#archive-detail", DetailPane)
         preview = self.query_one("#archive-preview", ImagePreview)

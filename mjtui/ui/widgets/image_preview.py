@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from PIL import Image
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
-from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, Static
@@ -28,12 +25,10 @@ from mjtui.images.scale import (
     scale_for_cells,
 )
 from mjtui.known_terminals import IMAGE_PROTOCOLS, KITTY_PLACEHOLDER_MAX_CELLS
-from mjtui.text import printable
 from mjtui.ui.preview import cell_geometry, current_facts
-from mjtui.ui.screens.quiet_background import OpaqueOnTop
 from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
 
-__all__ = ["FullscreenPreview", "ImagePreview", "PreviewSlot", "preview_image_class"]
+__all__ = ["ImagePreview", "PreviewSlot", "preview_image_class"]
 
 PreviewMode = Literal["grid", "tiles", "single"]
 RESIZE_DEBOUNCE = 0.25
@@ -268,32 +263,3 @@ def _prepare(
     if colours == "ansi16":
         return dither_ansi16(scaled)
     return coarse_colours(scaled) if colours == "coarse" else scaled
-
-
-class FullscreenPreview(OpaqueOnTop, ModalScreen[None]):
-    """One image (or one tile) over the whole terminal; Escape returns."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Back")]
-
-    def __init__(
-        self,
-        loader: ImageLoader | None,
-        url: str,
-        *,
-        tile: int = 0,
-        protocol: str | None = None,
-        title: str = "",
-    ) -> None:
-        super().__init__()
-        self._loader, self._url, self._tile = loader, url, tile
-        self._protocol, self._title = protocol, title
-
-    def compose(self) -> ComposeResult:
-        label = self._title or (f"tile {self._tile}" if self._tile else "image")
-        # The title names the task: its ID is API text, shown literally (never markup).
-        title = Content.assemble(printable(label, limit=200), ("  (esc to go back)", "dim"))
-        yield Static(title, id="fullscreen-title")
-        yield ImagePreview(self._loader, protocol=self._protocol, id="fullscreen-preview")
-
-    def on_mount(self) -> None:
-        self.query_one(ImagePreview).show_images(self._url, [self._url], "single", tile=self._tile)

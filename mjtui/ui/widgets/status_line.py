@@ -1,13 +1,16 @@
 """The top status line: session, counts per status, poll interval, API health.
 
-Shown over SSH all day, so it writes to the terminal only when its text changes.
+It owns what it shows (the counts, the health, a pending U/V prefix, a download's
+progress); the dashboard feeds it. Shown over SSH all day, so it redraws from one place, at
+most every STATUS_REFRESH seconds and only when something it shows changed, and writes to
+the terminal only when its text changes.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.style import Style
 from rich.text import Text
@@ -17,6 +20,8 @@ from mjtui.api.models import Status
 from mjtui.text import printable
 from mjtui.tracker import Health
 from mjtui.ui.format import STATUS_COMPONENTS, ago, status_component
+
+STATUS_REFRESH = 0.5  # seconds: the line redraws at most this often
 
 COUNT_ORDER = (
     Status.IN_PROGRESS, Status.SUBMITTED, Status.NOT_START, Status.MODAL,
@@ -48,10 +53,51 @@ class StatusLine(Static):
         "status-line--session", "status-line--ok", "status-line--bad", "status-line--dim",
     }
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, session_name: str = "",
+                 interval: float = 0.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock  # the tracker's clock: Health times are measured on it
         self._shown: Text | None = None
+        self.session_name = session_name
+        self.counts: Counter[Status] = Counter()
+        self.interval = interval
+        self.health = Health()
+        self.paused = False
+        self.pending_prefix = ""
+        self.notice = ""  # e.g. a download's progress
+        self.stalled = 0
+        self._drawn: tuple[object, ...] | None = None  # the state the line last showed
+        # The key's balance as words and the jobs started today, read on each tick (the
+        # balance comes and goes with the API, the day ends at midnight).
+        self.account: Callable[[], tuple[str, int]] = lambda: ("", 0)
+
+    def on_mount(self) -> None:
+        self.set_interval(STATUS_REFRESH, self.redraw)
+
+    def count_change(self, old: Status | None, new: Status | None) -> None:
+        """A task went from `old` to `new` (None: it was added, or removed)."""
+        if old is not None:
+            self.counts[old] -= 1
+        if new is not None:
+            self.counts[new] += 1
+
+    def recount(self, statuses: Iterable[Status]) -> None:
+        self.counts = Counter(statuses)
+
+    def redraw(self) -> None:
+        """Show the current state, if it changed: the one place the line is redrawn.
+
+        Updating the line lays the whole screen out again, so it is skipped when nothing it
+        shows changed (the theme included); while the API is not ok it counts time, so then
+        it is drawn every time (`show` still sends only a changed text)."""
+        args = (self.session_name, +self.counts, self.interval, self.health, self.paused,
+                self.pending_prefix, self.notice)
+        balance, today = self.account()
+        drawn = (*args, self.stalled, self.app.theme, balance, today)
+        if drawn == self._drawn and self.health.state == "ok":
+            return
+        self._drawn = drawn
+        self.show(*args, stalled=self.stalled, balance=balance, today=today)
 
     def show(
         self,
@@ -85,9 +131,8 @@ class StatusLine(Static):
         cadence = Text(f" · every {interval:g}s", style=style("status-line--dim"))
         total = sum(counts.values())
         tally = Text(" · " + plural(total, "task"), style=style("status-line--dim"))
-        if stalled is None:  # the screen's row states know, when the caller does not say
-            states = getattr(self.screen, "row_states", {}) if self.is_attached else {}
-            stalled = sum(1 for state in states.values() if getattr(state, "stalled", False))
+        if stalled is None:
+            stalled = self.stalled
         for status in COUNT_ORDER:
             if counts.get(status):
                 tally.append(" ")

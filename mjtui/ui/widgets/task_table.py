@@ -328,6 +328,11 @@ class TaskTable(RowCachedTable):
 
     _sort_marked = False
 
+    @property
+    def current_sort(self) -> str:
+        """The sort the rows are in (`added`, `status`, ...)."""
+        return self._sort
+
     def _mark_sort(self, sort: str) -> None:
         """The sorted column's header says so, with its direction: `Age ▼`."""
         self._sort, self._sort_marked = sort, True

@@ -1,26 +1,26 @@
-"""Dashboard image keys: the preview pane, tiles, full screen, open, copy, download."""
+"""The preview side of the dashboard: what the preview pane shows, and the image keys
+(tiles, full screen, open, copy, download). It owns whether tiles are shown."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from textual import work
-from textual.widget import Widget
+from typing import Any
 
 from mjtui.api.addresses import is_fetchable_url
 from mjtui.api.models import Task
+from mjtui.images.cache import ImageLoader
 from mjtui.paths import default_download_dir
 from mjtui.prompt_flags import parse_prompt
 from mjtui.session import TrackedTask
 from mjtui.text import printable
+from mjtui.ui.messages import DownloadProgress
+from mjtui.ui.widgets.image_preview import ImagePreview
 from mjtui.ui.widgets.kind_detail import clip_count, is_video
 
-if TYPE_CHECKING:
-    from mjtui.ui.screens.dashboard import DashboardScreen
-    from mjtui.ui.widgets.image_preview import ImagePreview
+Notify = Callable[..., None]  # Textual's notify
 
 
 def running_over_ssh(env: os._Environ[str] | dict[str, str] = os.environ) -> bool:
@@ -58,27 +58,37 @@ def video_source(task: Task, parent: Task | None) -> str:
     return next(iter(parse_prompt(task.prompt).image_urls), "")
 
 
-class ImageActions:
-    """Mixin for DashboardScreen: the preview and the keys that act on images."""
+@dataclass
+class PreviewKeys:
+    """The preview pane's content and the keys that act on the selected task's pictures.
 
-    show_tiles: bool = False
-    download_status: str = ""
+    It gets what it needs: the pane, the image loader and protocol, the download folder,
+    and the app's notify / clipboard / browser / screen / worker calls; download progress
+    goes out as `DownloadProgress` messages (`post`)."""
 
-    def compose_preview(self: DashboardScreen) -> Iterator[Widget]:
-        from mjtui.ui.widgets.image_preview import ImagePreview
+    preview: Callable[[], ImagePreview]
+    loader: ImageLoader
+    protocol: str
+    download_dir: str
+    _: KW_ONLY
+    selected: Callable[[], TrackedTask | None]
+    parent_of: Callable[[TrackedTask], TrackedTask | None]
+    notify: Notify
+    copy: Callable[[str], None]
+    open_url: Callable[[str], None]
+    push_screen: Callable[[Any], Any]
+    run_worker: Callable[..., Any]
+    post: Callable[[Any], Any]
+    show_tiles: bool = field(default=False, init=False)
 
-        yield ImagePreview(protocol=self.mjtui.image_protocol, loader=self.mjtui.image_loader,
-                           max_width=self.mjtui.settings.preview_width, id="preview")
-
-    def show_preview(self: DashboardScreen, tracked: TrackedTask | None) -> None:
-        from mjtui.ui.widgets.image_preview import ImagePreview
-
-        preview = self.query_one("#preview", ImagePreview)
+    def show(self, tracked: TrackedTask | None) -> None:
+        """Show the task's pictures (the grid or its tiles), or say why there are none."""
+        preview = self.preview()
         if tracked is None:
             preview.clear("")
             return
         if is_video(tracked.task):
-            self.show_video_source(preview, tracked)
+            self._show_video_source(preview, tracked)
             return
         urls, mode = preview_urls(tracked.task, self.show_tiles)
         if not urls:
@@ -88,11 +98,10 @@ class ImageActions:
             return
         preview.show_images(tracked.id, urls, mode)
 
-    def show_video_source(self: DashboardScreen, preview: ImagePreview,
-                          tracked: TrackedTask) -> None:
+    def _show_video_source(self, preview: ImagePreview, tracked: TrackedTask) -> None:
         """A video shows the picture it was made from, marked ▶ with its number of clips."""
         task = tracked.task
-        parent = self.mjtui.session.get(tracked.parent_id) if tracked.parent_id else None
+        parent = self.parent_of(tracked)
         source = video_source(task, parent.task if parent else None)
         mark = f"▶ {clip_count(task)}" if task.video_urls else "▶ video"
         if source:
@@ -100,39 +109,33 @@ class ImageActions:
         else:
             preview.clear(f"{mark} (its picture is not known here)")
 
-    def image_task(self: DashboardScreen) -> Task | None:
-        """The selected task, if it has a picture or a clip for o, c, d to act on."""
-        tracked = self.selected
-        if tracked is None or not link_url(tracked.task):
-            return None
-        return tracked.task
-
-    def action_toggle_tiles(self: DashboardScreen) -> None:
+    def toggle_tiles(self) -> None:
         self.show_tiles = not self.show_tiles
-        self.show_selected()
+        self.show(self.selected())
 
-    def action_fullscreen(self: DashboardScreen) -> None:
-        from mjtui.ui.widgets.image_preview import FullscreenPreview
+    def _task(self) -> Task | None:
+        """The selected task, if it has a picture or a clip for o, c, d to act on."""
+        tracked = self.selected()
+        return tracked.task if tracked is not None and link_url(tracked.task) else None
 
-        task = self.image_task()
-        if task is None or not primary_url(task):
+    def fullscreen(self) -> None:
+        if (task := self._task()) is None or not primary_url(task):
             return
-        title = "grid" if task.grid_image_url else "image"
-        self.app.push_screen(FullscreenPreview(
-            self.mjtui.image_loader, primary_url(task), protocol=self.mjtui.image_protocol,
-            title=f"{title} of {task.id}"))
+        from mjtui.ui.screens.fullscreen_preview import FullscreenPreview
 
-    def action_copy_url(self: DashboardScreen) -> None:
-        task = self.image_task()
-        if task is None:
+        title = "grid" if task.grid_image_url else "image"
+        self.push_screen(FullscreenPreview(self.loader, primary_url(task),
+                                           protocol=self.protocol, title=f"{title} of {task.id}"))
+
+    def copy_url(self) -> None:
+        if (task := self._task()) is None:
             return
         url = link_url(task)
-        self.app.copy_to_clipboard(url)
+        self.copy(url)
         self.notify(f"copied {printable(url, limit=200)}", title="Copied (OSC 52)", markup=False)
 
-    def action_open_url(self: DashboardScreen) -> None:
-        task = self.image_task()
-        if task is None:
+    def open(self) -> None:
+        if (task := self._task()) is None:
             return
         url = link_url(task)
         if not is_fetchable_url(url):
@@ -141,43 +144,42 @@ class ImageActions:
             return
         if running_over_ssh():
             # A browser would open on the remote machine, where nobody sees it.
-            self.app.copy_to_clipboard(url)
+            self.copy(url)
             self.notify(f"over SSH: copied instead of opening\n{printable(url, limit=200)}",
                         title="Copied (OSC 52)", markup=False)
             return
-        self.app.open_url(url)
+        self.open_url(url)
         self.notify(f"opening {printable(url, limit=200)}", markup=False)
 
-    @work(group="download", exclusive=True)
-    async def action_download(self: DashboardScreen) -> None:
+    def download(self) -> None:
+        """Save the originals (the grid and its tiles) in the background; one at a time."""
+        if (task := self._task()) is not None:
+            self.run_worker(self._download(task), group="download", exclusive=True)
+
+    async def _download(self, task: Task) -> None:
         from mjtui.images.cache import ImageError
         from mjtui.images.clips import download_clips
         from mjtui.images.save import download_originals, image_labels
 
-        task = self.image_task()
-        if task is None:
-            return
         urls, labels = image_labels(task.grid_image_url, task.image_urls)
-        folder = Path(self.mjtui.settings.download_dir or default_download_dir()).expanduser()
+        folder = Path(self.download_dir or default_download_dir()).expanduser()
 
         def progress(done: int, total: int) -> None:
             percent = f" {done * 100 // total}%" if total else ""
-            self.download_status = f"downloading{percent}"
-            self._status_dirty = True
+            self.post(DownloadProgress(f"downloading{percent}"))
 
         try:
             if task.video_urls:  # a video: every clip (its picture is its parent's)
-                saved = await download_clips(self.mjtui.image_loader, task.video_urls, folder,
-                                             progress, prefix=task.id)
+                saved = await download_clips(self.loader, task.video_urls, folder, progress,
+                                             prefix=task.id)
             else:
-                saved = await download_originals(self.mjtui.image_loader, urls, folder,
-                                                 progress, prefix=task.id, labels=labels)
+                saved = await download_originals(self.loader, urls, folder, progress,
+                                                 prefix=task.id, labels=labels)
         except (ImageError, OSError) as exc:
             self.notify(f"download failed: {printable(str(exc), limit=200)}", severity="error",
                         markup=False)
             return
         finally:
-            self.download_status = ""
-            self._status_dirty = True
+            self.post(DownloadProgress(""))
         self.notify(f"saved {len(saved)} file{'s' * (len(saved) != 1)} to {folder}",
                     title="Downloaded", markup=False)
