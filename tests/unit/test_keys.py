@@ -57,3 +57,14 @@ def test_palette_without_an_app_says_keys_as_people_read_them() -> None:
     assert commands["Show every key"] == "key: ?, F1"
     assert commands["Filter the tasks by text"] == "key: /"
     assert commands["Diagnostics"] and "Tile 1-4 (after u or v)" not in commands
+
+
+def test_archive_and_gallery_keys_are_in_the_registry_each_bound_once_per_screen() -> None:
+    from mjtui.ui.bindings import ARCHIVE_BINDINGS, GALLERY_BINDINGS
+
+    assert [b.id for b in ARCHIVE_BINDINGS] == [a.id for a in keys.ARCHIVE_ACTIONS]
+    assert [b.id for b in GALLERY_BINDINGS] == [a.id for a in keys.GALLERY_ACTIONS]
+    # `i` is the gallery on the dashboard and in the archive: two screens, no clash
+    assert keymap_problems({}) == [] and keymap_problems({"archive-gallery": "G"}) == []
+    (twice,) = keymap_problems({"archive-search": "i"})
+    assert "'archive-search'" in twice and "'archive-gallery'" in twice
