@@ -27,7 +27,8 @@ def test_bindings_are_built_from_the_registry() -> None:
         (a.keys, a.action, a.id, a.description) for a in DASHBOARD_ACTIONS]
     billed = {b.action.split("(")[0] for b in DASHBOARD_BINDINGS
               if keys.BY_ID[b.id or ""].billed}
-    assert billed == {"prefix", "tile", "reroll", "actions_menu", "modal", "new_imagine"}
+    assert billed == {"prefix", "tile", "reroll", "actions_menu", "modal", "new_imagine",
+                      "use_prompt"}
 
 
 def test_keys_read_as_people_write_them() -> None:
