@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 
 class DashboardParts:
-    """The news, the task list, the follow-ups, the preview side, the polling keys and the
-    archive."""
+    """The news, the task list, new jobs, follow-ups, the preview side, the polling keys
+    and the archive."""
 
     def __init__(self, screen: DashboardScreen, app: MjtuiApp) -> None:
         session = app.session
