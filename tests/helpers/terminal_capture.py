@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from mjtui.images.cache import ImageLoader
 from mjtui.ui.widgets.image_preview import ImagePreview
@@ -106,10 +107,12 @@ def sixel_count(text: str) -> int:
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Let call_after_refresh start the preview's worker, then wait for it and the repaint."""
-    for _ in range(4):
+    for _ in range(6):
         await pilot.pause()
         try:
             await asyncio.wait_for(pilot.app.workers.wait_for_complete(), 20.0)
+        except WorkerCancelled:
+            continue  # a newer load replaced it (exclusive group): wait for that one
         except TimeoutError:
             raise AssertionError("the preview's workers were still busy after 20 s") from None
     await pilot.pause(0.05)
