@@ -1,10 +1,10 @@
 """The gallery (`i`): finished images as a grid of thumbnails, a page at a time.
 
 Arrow keys move, page up / page down turn the page, `enter` answers the task ID, `esc`
-None. Each thumbnail is an `ImagePreview` loading through `ThumbnailLoader` (a small copy
-on disk, made once from the original: disk cache first, a download only on a miss), in its
-own worker, so a key never waits for a picture; turning the page cancels the loads of the
-page left.
+None. Each cell is a `Thumbnail` (one image slot) loading through `ThumbnailLoader` (a
+small copy on disk, made once from the original: disk cache first, a download only on a
+miss), in its own worker, so a key never waits for a picture; turning the page reuses the
+twelve cells and cancels the loads of the page left.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class GalleryScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         from mjtui.images.thumbs import ThumbnailLoader
-        from mjtui.ui.widgets.image_preview import ImagePreview
+        from mjtui.ui.widgets.thumbnail import Thumbnail
 
         app = self.mjtui
         if app.thumbnail_loader is None:  # one for the app: its scaled images are reused
@@ -63,9 +63,8 @@ class GalleryScreen(Screen[str | None]):
         with Grid(id="gallery-grid"):
             for n in range(PAGE):
                 with Vertical(classes="thumb", id=f"thumb-{n}"):
-                    yield ImagePreview(protocol=app.image_protocol,
-                                       loader=app.thumbnail_loader,  # type: ignore[arg-type]
-                                       classes="thumb-image")
+                    yield Thumbnail(app.thumbnail_loader, app.image_protocol,
+                                    classes="thumb-image")
                     yield Static("", classes="thumb-caption", markup=False)
         yield Footer()
 
@@ -76,29 +75,33 @@ class GalleryScreen(Screen[str | None]):
 
     def show_page(self) -> None:
         """Fill the cells for the selected task's page (only when the page changed), and
-        frame the selected one."""
-        from mjtui.ui.widgets.image_preview import ImagePreview
+        mark the selected one."""
+        from mjtui.ui.widgets.thumbnail import Thumbnail
 
         page = self.index // PAGE
         if page != self._page:
             self._page = page
             for n in range(PAGE):
                 cell = self.query_one(f"#thumb-{n}")
-                preview = cell.query_one(ImagePreview)
+                thumbnail = cell.query_one(Thumbnail)
                 caption = cell.query_one(".thumb-caption", Static)
                 position = page * PAGE + n
                 if position < len(self.tasks):
                     tracked = self.tasks[position]
                     cell.display = True
                     caption.update(Text(printable(display_name(tracked), limit=60), no_wrap=True))
-                    preview.show_images(tracked.id, [thumbnail_url(tracked)], "grid")
+                    thumbnail.show(thumbnail_url(tracked))
                 else:
                     cell.display = False
-                    preview.clear("")
+                    thumbnail.clear()
+            self._show_title(page)
         # The caption marks the selected thumbnail: restyling a cell would restyle its
         # picture's widgets too (~30 ms a cell on a slow machine), a caption is one line.
         for n, caption in enumerate(self.query(".thumb-caption")):
             caption.set_class(n == self.index % PAGE, "-selected")
+
+    def _show_title(self, page: int) -> None:
+        """Written when the page changes only: a Static's update lays the screen out again."""
         pages = max(1, -(-len(self.tasks) // PAGE))
         title = (f"Gallery: {len(self.tasks):,} picture{'s' * (len(self.tasks) != 1)}, "
                  f"page {page + 1} of {pages}" if self.tasks else "Gallery: no finished pictures")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Grid, Vertical
 from textual.events import Resize
 from textual.geometry import Size
@@ -198,19 +198,6 @@ class ImagePreview(Widget):
             slot.show_image(scaled, (scaled.width // resolution[0], scaled.height // resolution[1]))
         return scaled is not None
 
-    def _cell_colours(self) -> str:
-        """How to colour a picture drawn with cells: "ansi16" on a 16-colour terminal
-        (TERM=xterm: dithered, or it posterises; never headless, as in tests and SVG
-        snapshots, whatever TERM says), "coarse" for other half-cell and unicode pictures
-        (fewer bytes), "" for the image protocols."""
-        if self.protocol not in ("halfcell", "unicode"):
-            return ""
-        app = self.app
-        if (self.protocol == "halfcell" and not app.is_headless
-                and app.console.color_system in ("standard", "windows")):
-            return "ansi16"
-        return "coarse"
-
     @work(exclusive=True, group="preview")
     async def _load(
         self, request: _Request, pending: list[tuple[PreviewSlot, tuple[str, int]]]
@@ -232,8 +219,8 @@ class ImagePreview(Widget):
         box = self._box(slot)
         try:
             original = await loader.load(source[0])
-            scaled = await asyncio.to_thread(_prepare, original, source[1], box, cell, resolution,
-                                             self._cell_colours())
+            scaled = await asyncio.to_thread(prepare, original, source[1], box, cell, resolution,
+                                             cell_colours(self.app, self.protocol))
         except ImageError as exc:
             if self._request is request:
                 slot.show_message(f"image unavailable: {exc}")
@@ -248,7 +235,20 @@ class ImagePreview(Widget):
             self._show_cached(slot, source)
 
 
-def _prepare(
+def cell_colours(app: App[Any], protocol: str) -> str:
+    """How to colour a picture drawn with cells: "ansi16" on a 16-colour terminal
+    (TERM=xterm: dithered, or it posterises; never headless, as in tests and SVG
+    snapshots, whatever TERM says), "coarse" for other half-cell and unicode pictures
+    (fewer bytes), "" for the image protocols."""
+    if protocol not in ("halfcell", "unicode"):
+        return ""
+    if (protocol == "halfcell" and not app.is_headless
+            and app.console.color_system in ("standard", "windows")):
+        return "ansi16"
+    return "coarse"
+
+
+def prepare(
     original: Image.Image,
     tile: int,
     box: tuple[int, int],
