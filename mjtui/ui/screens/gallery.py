@@ -9,12 +9,14 @@ twelve cells and cancels the loads of the page left.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from mjtui.session import TrackedTask
@@ -24,9 +26,13 @@ from mjtui.vocabulary import display_name
 
 if TYPE_CHECKING:
     from mjtui.ui.app import MjtuiApp
+    from mjtui.ui.widgets.thumbnail import Thumbnail
 
 COLUMNS, ROWS = 4, 3
 PAGE = COLUMNS * ROWS
+# Showing a picture lays the whole screen out again (~20-30 ms on a slow machine): pictures
+# that arrive are shown together, once no key came for this long, so keys never wait.
+QUIET = 0.15  # seconds
 
 
 def thumbnail_url(tracked: TrackedTask) -> str:
@@ -47,6 +53,9 @@ class GalleryScreen(Screen[str | None]):
         ids = [t.id for t in self.tasks]
         self.index = ids.index(selected) if selected in ids else 0
         self._page = -1  # the page the cells show
+        self._last_key = 0.0  # monotonic time of the last move
+        self._arrived: list[Thumbnail] = []  # loaded, waiting for a quiet moment
+        self._reveal_timer: Timer | None = None
 
     @property
     def mjtui(self) -> MjtuiApp:
@@ -64,7 +73,7 @@ class GalleryScreen(Screen[str | None]):
             for n in range(PAGE):
                 with Vertical(classes="thumb", id=f"thumb-{n}"):
                     yield Thumbnail(app.thumbnail_loader, app.image_protocol,
-                                    classes="thumb-image")
+                                    on_loaded=self._loaded, classes="thumb-image")
                     yield Static("", classes="thumb-caption", markup=False)
         yield Footer()
 
@@ -107,6 +116,23 @@ class GalleryScreen(Screen[str | None]):
                  f"page {page + 1} of {pages}" if self.tasks else "Gallery: no finished pictures")
         self.query_one("#gallery-title", Static).update(Text(title))
 
+    def _loaded(self, thumbnail: Thumbnail) -> None:
+        self._arrived.append(thumbnail)
+        if self._reveal_timer is None:
+            wait = max(0.01, self._last_key + QUIET - time.monotonic())  # 0: Textual divides
+            self._reveal_timer = self.set_timer(wait, self._reveal)
+
+    def _reveal(self) -> None:
+        """Every picture that arrived, in one frame (one layout); later if a key just came."""
+        wait = self._last_key + QUIET - time.monotonic()
+        if wait > 0:
+            self._reveal_timer = self.set_timer(wait, self._reveal)
+            return
+        self._reveal_timer = None
+        arrived, self._arrived = self._arrived, []
+        for thumbnail in arrived:
+            thumbnail.reveal()
+
     @property
     def selected(self) -> TrackedTask | None:
         return self.tasks[self.index] if self.tasks else None
@@ -115,6 +141,7 @@ class GalleryScreen(Screen[str | None]):
 
     def action_move(self, step: int) -> None:
         if self.tasks:
+            self._last_key = time.monotonic()
             self.index = max(0, min(len(self.tasks) - 1, self.index + step))
             self.show_page()
 

@@ -10,6 +10,7 @@ threads; the event loop only swaps the scaled image in, so a key never waits for
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
@@ -31,10 +32,13 @@ class Thumbnail(PreviewSlot):
 
     `loader` has `ImageLoader`'s interface (`load`, `scaled`): the gallery's is the
     `ThumbnailLoader`, whose scaled copies outlive the screen, so a page seen before is
-    drawn at once."""
+    drawn at once. `on_loaded`, if given, is told when a picture is ready instead of it
+    being shown at once: the gallery shows them when no key is being handled (`reveal`)."""
 
-    def __init__(self, loader: Any, protocol: str, **kwargs: Any) -> None:
+    def __init__(self, loader: Any, protocol: str,
+                 on_loaded: Callable[[Thumbnail], None] | None = None, **kwargs: Any) -> None:
         self.off = protocol == "none"
+        self._on_loaded = on_loaded
         # No image class for "none": the slot then holds only its message.
         super().__init__(Static if self.off else preview_image_class(protocol), **kwargs)
         self.protocol, self._loader = protocol, loader
@@ -103,17 +107,20 @@ class Thumbnail(PreviewSlot):
 
     async def _fill(self, source: tuple[str, int]) -> None:
         key = self._key(source)
-        # A new gallery's cells have no size until their first layout: wait for it, briefly.
-        for _ in range(LAYOUT_WAITS):
-            if key is not None:
-                break
-            await asyncio.sleep(0.02)
-            key = self._key(source)
-        if key is None or self._show_cached(source):  # scaled before, for a cell this size
+        if key is not None and self._show_cached(source):  # scaled before, for this size
             return
         cell, resolution = self._geometry
         try:
+            # Read and decoded while a new gallery is still being laid out: only the
+            # scaling needs the cell's size.
             original = await self._loader.load(source[0])
+            for _ in range(LAYOUT_WAITS):
+                if key is not None:
+                    break
+                await asyncio.sleep(0.02)
+                key = self._key(source)
+            if key is None or self._show_cached(source):  # (scaled by an earlier gallery)
+                return
             scaled = await asyncio.to_thread(prepare, original, 0, self._box(), cell, resolution,
                                              cell_colours(self.app, self.protocol))
         except ImageError as exc:
@@ -127,4 +134,12 @@ class Thumbnail(PreviewSlot):
             return
         self._loader.scaled.put(key, scaled)
         if self.source == source:
-            self._show_cached(source)
+            if self._on_loaded is None:
+                self._show_cached(source)
+            else:
+                self._on_loaded(self)
+
+    def reveal(self) -> None:
+        """Show the loaded picture (after `on_loaded`); a no-op if the cell moved on."""
+        if self.source is not None and not self.has_class("-ready"):
+            self._show_cached(self.source)
