@@ -61,7 +61,16 @@ async def shoot(folder: Path, out: Path, name: str, size: tuple[int, int],
 
 
 async def main(out: Path) -> None:
-    from snapshot_app import action, mask_editor, paste, press, select_job, use_utc
+    from snapshot_app import (
+        action,
+        archive_finished,
+        mask_editor,
+        paste,
+        press,
+        searched,
+        select_job,
+        use_utc,
+    )
 
     use_utc()
     out.mkdir(parents=True, exist_ok=True)
@@ -83,6 +92,9 @@ async def main(out: Path) -> None:
             "a lighthouse at dusk, volumetric light --ar 3:2 --v 7")]),
         ("describe", wide, lambda env: [select_job(env, "describe of the lighthouse")]),
         ("video", wide, lambda env: [select_job(env, "video of U2 (2 clips)")]),
+        ("archive", wide, lambda env: [archive_finished(), press("H"),
+                                       press("l", "i", "g", "h", "t"), searched(), press("tab")]),
+        ("gallery", wide, lambda env: [press("i"), press("right")]),
     ]
     with tempfile.TemporaryDirectory(prefix="mjtui-screenshots-") as tmp:
         for name, size, parts in shots:

@@ -132,6 +132,34 @@ def mask_editor(env: Env) -> list[Step]:
             press(*["left"] * 12, *["down"] * 6)]
 
 
+def archive_finished() -> Step:
+    """Move the demo's finished jobs to the archive, as the move rules would."""
+    async def step(pilot: Any) -> None:
+        from mjtui.archive import Archive
+        from mjtui.archive.moves import move, move_lock
+
+        app = pilot.app
+        done = [t.id for t in app.session if t.task.status.is_final and not t.label.startswith("U")]
+        with move_lock(app.session), Archive() as archive:
+            move(app.session, archive, done)
+        app.dashboard.sync_with_session()
+        await pilot.pause()
+
+    return step
+
+
+def searched() -> Step:
+    """Past the search box's typing debounce, then the search itself (a thread worker)."""
+    async def step(pilot: Any) -> None:
+        await pilot.pause(0.3)
+        busy = [w for w in pilot.app.workers if w.group == "archive-search"]
+        if busy:
+            await pilot.app.workers.wait_for_complete(busy)
+        await pilot.pause()
+
+    return step
+
+
 def steps(*parts: Step) -> Step:
     """`prepare`, then each part in order: one `run_before` for snap_compare."""
 

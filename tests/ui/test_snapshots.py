@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from snapshot_app import (
     action,
+    archive_finished,
     demo_app,
     mask_editor,
     modal_clock_defaults,
     paste,
     press,
+    searched,
     select_job,
     steps,
     use_utc,
@@ -87,34 +89,6 @@ def test_lineage(snap_compare: Any, tmp_path: Path) -> None:
 def test_mask_editor(snap_compare: Any, tmp_path: Path) -> None:
     app, env = demo_app(tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=steps(*mask_editor(env)))
-
-
-def archive_finished() -> Any:
-    """Move the demo's finished jobs to the archive, as the move rules would."""
-    async def step(pilot: Any) -> None:
-        from mjtui.archive import Archive
-        from mjtui.archive.moves import move, move_lock
-
-        app = pilot.app
-        done = [t.id for t in app.session if t.task.status.is_final and not t.label.startswith("U")]
-        with move_lock(app.session), Archive() as archive:
-            move(app.session, archive, done)
-        app.dashboard.sync_with_session()
-        await pilot.pause()
-
-    return step
-
-
-def searched() -> Any:
-    """Past the search box's typing debounce, then the search itself (a thread worker)."""
-    async def step(pilot: Any) -> None:
-        await pilot.pause(0.3)
-        busy = [w for w in pilot.app.workers if w.group == "archive-search"]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
-
-    return step
 
 
 def test_archive_search(snap_compare: Any, tmp_path: Path) -> None:
