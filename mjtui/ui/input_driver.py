@@ -12,7 +12,7 @@ import os
 import selectors
 import time
 from codecs import getincrementaldecoder
-from typing import ClassVar
+from typing import IO, ClassVar
 
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
@@ -22,6 +22,27 @@ from mjtui.ui.sgr_compact import SgrCompactor
 from mjtui.ui.terminal_replies import ReplyFilter
 
 
+class CompactingOutput:
+    """The terminal as Textual's writer thread sees it: SGR codes shortened on the way out
+    (`SgrCompactor`; only that thread writes, so its state needs no lock)."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self._file = file
+        self._compactor = SgrCompactor()
+
+    def write(self, text: str) -> int:
+        return self._file.write(self._compactor.compact(text))
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def isatty(self) -> bool:
+        return self._file.isatty()
+
+
 class ReplyFilteringDriver(LinuxDriver):
     """A LinuxDriver whose input never carries terminal replies and whose output states
     style changes as differences."""
@@ -29,13 +50,14 @@ class ReplyFilteringDriver(LinuxDriver):
     typed_during_probe: ClassVar[bytes] = b""  # set by the launcher; consumed once
     answers_due: ClassVar[bool] = False  # the probe stopped waiting before the DA1 answer
     reply_filter: ClassVar[ReplyFilter] = ReplyFilter()  # shared so Diagnostics can count
-    _compactor: SgrCompactor | None = None
 
-    def write(self, data: str) -> None:
-        # Every write goes out through here (frames, images, clipboard, notifications).
-        if self._compactor is None:
-            self._compactor = SgrCompactor()
-        super().write(self._compactor.compact(data))
+    def start_application_mode(self) -> None:
+        # Every write (frames, images, clipboard, notifications) reaches the terminal through
+        # the writer thread this starts; shortening the SGR codes there keeps that work (up
+        # to tens of ms for a new full-screen half-cell picture) off the event loop.
+        if not isinstance(self._file, CompactingOutput):
+            self._file = CompactingOutput(self._file)
+        super().start_application_mode()
 
     def run_input_thread(self) -> None:
         """Wait for input, take out terminal replies, and dispatch events."""

@@ -119,6 +119,19 @@ def _transition(have: _Style | None, want: _Style) -> str:
     return f"\x1b[{';'.join(codes)}m"
 
 
+# Memos: a frame repeats the same few styles, and parsing them is most of the cost. Styles
+# are interned, so "the same style" is an identity test; both memos are dropped when large.
+_MEMO_LIMIT = 20_000
+_MISSING = object()
+_PARSED: dict[tuple[str, _Style | None], _Style | None] = {}
+_TRANSITIONS: dict[tuple[_Style | None, _Style], str] = {}
+_INTERNED: dict[_Style, _Style] = {_DEFAULT: _DEFAULT}
+
+
+def _intern(style: _Style | None) -> _Style | None:
+    return None if style is None else _INTERNED.setdefault(style, style)
+
+
 class SgrCompactor:
     """Rewrites terminal output so SGR codes state differences; keeps its state between writes.
 
@@ -131,15 +144,23 @@ class SgrCompactor:
     def compact(self, data: str) -> str:
         out: list[str] = []
         append = out.append
+        parsed, transitions = _PARSED, _TRANSITIONS
         for match in _TOKEN.finditer(data):
             kind, token = match.lastgroup, match.group()
             if kind == "text":
-                if self._have != self._want:
-                    append(_transition(self._have, self._want))
-                    self._have = self._want
+                have, want = self._have, self._want
+                if have is not want:
+                    step = transitions.get((have, want))
+                    if step is None:
+                        step = transitions[have, want] = _transition(have, want)
+                    append(step)
+                    self._have = want
                 append(token)
             elif kind == "sgr":
-                style = _parse(token[2:-1], self._want)
+                key = (token, self._want)
+                style = parsed.get(key, _MISSING)
+                if style is _MISSING:
+                    style = parsed[key] = _intern(_parse(token[2:-1], self._want))
                 if style is None:  # not ours to shorten: the style so far, then it as is
                     self._settle(append)
                     append(token)
@@ -154,9 +175,14 @@ class SgrCompactor:
                 if token in ("\x1b7", "\x1b8", "\x1bc", "\x1b") or token.endswith("!p"):
                     self._have = None  # a saved style restored, a reset, or a cut sequence
         self._settle(append)
+        if len(parsed) > _MEMO_LIMIT or len(transitions) > _MEMO_LIMIT:
+            parsed.clear()
+            transitions.clear()
+            _INTERNED.clear()
+            _INTERNED[_DEFAULT] = _DEFAULT
         return "".join(out)
 
     def _settle(self, append: Callable[[str], None]) -> None:
-        if self._have != self._want:
+        if self._have is not self._want:
             append(_transition(self._have, self._want))
             self._have = self._want
