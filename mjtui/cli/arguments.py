@@ -16,7 +16,12 @@ from mjtui.api.addresses import DEFAULT_BASE_URL, check_task_id
 from mjtui.api.errors import ApimartError
 from mjtui.api.requests import SPEEDS
 from mjtui.buttons import CLI_NAMES
-from mjtui.cli.kind_arguments import COMMAND_HELP, add_kind_commands, image_prompt_options
+from mjtui.cli.kind_arguments import (
+    COMMAND_HELP,
+    add_kind_commands,
+    image_prompt_options,
+    submit_options,
+)
 from mjtui.known_terminals import IMAGE_MODES
 from mjtui.notify import MODES as NOTIFY_MODES
 from mjtui.text import printable
@@ -118,10 +123,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
 
     p = commands["imagine"] = sub("imagine", "Start a new job and print its task ID.")
     _imagine_options(p)
-    p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
-    p.add_argument("--label", default="", help="a label for the task in the session")
-    p.add_argument("--json", action="store_true",
-                   help='print {"task_id": ...} (and JSON Lines with --watch)')
+    submit_options(p, speed=False)  # --speed is one of the imagine fields above
 
     p = commands["action"] = sub(
         "action",
