@@ -144,17 +144,12 @@ class SgrCompactor:
     def compact(self, data: str) -> str:
         out: list[str] = []
         append = out.append
-        parsed, transitions = _PARSED, _TRANSITIONS
+        parsed = _PARSED
         for match in _TOKEN.finditer(data):
             kind, token = match.lastgroup, match.group()
             if kind == "text":
-                have, want = self._have, self._want
-                if have is not want:
-                    step = transitions.get((have, want))
-                    if step is None:
-                        step = transitions[have, want] = _transition(have, want)
-                    append(step)
-                    self._have = want
+                if self._have is not self._want:
+                    self._settle(append)
                 append(token)
             elif kind == "sgr":
                 key = (token, self._want)
@@ -175,14 +170,19 @@ class SgrCompactor:
                 if token in ("\x1b7", "\x1b8", "\x1bc", "\x1b") or token.endswith("!p"):
                     self._have = None  # a saved style restored, a reset, or a cut sequence
         self._settle(append)
-        if len(parsed) > _MEMO_LIMIT or len(transitions) > _MEMO_LIMIT:
+        if len(parsed) > _MEMO_LIMIT or len(_TRANSITIONS) > _MEMO_LIMIT:
             parsed.clear()
-            transitions.clear()
+            _TRANSITIONS.clear()
             _INTERNED.clear()
             _INTERNED[_DEFAULT] = _DEFAULT
         return "".join(out)
 
     def _settle(self, append: Callable[[str], None]) -> None:
-        if self._have is not self._want:
-            append(_transition(self._have, self._want))
-            self._have = self._want
+        """Make the terminal's style the wanted one (the shortest step, memoised)."""
+        have, want = self._have, self._want
+        if have is not want:
+            step = _TRANSITIONS.get((have, want))
+            if step is None:
+                step = _TRANSITIONS[have, want] = _transition(have, want)
+            append(step)
+            self._have = want
