@@ -126,6 +126,7 @@ class Archive:
 
     def __init__(self, path: Path | None = None, *, timeout: float = BUSY_TIMEOUT) -> None:
         self.path = Path(path) if path is not None else archive_path()
+        self._timeout = timeout
         from mjtui.session.atomic_files import make_dirs
 
         make_dirs(self.path.parent)
@@ -145,7 +146,7 @@ class Archive:
 
     def _prepare(self) -> None:
         try:
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._wal()
             self._db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -160,6 +161,20 @@ class Archive:
             raise ArchiveError(
                 f"archive {self.path} is not readable ({exc}); it was left as it is"
             ) from None
+
+    def _wal(self) -> None:
+        """Switch to WAL. On a new file another process may be creating the schema at the
+        same moment, and SQLite answers the switch "database is locked" at once, without
+        the busy timeout: ask again, for as long as that timeout."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self._db.close()
