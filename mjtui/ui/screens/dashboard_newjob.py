@@ -123,11 +123,16 @@ class NewJobs:
 
     def _balance_if_due(self) -> None:
         if self.balance_watch().due():
-            self.run_worker(self.balance_watch().refresh(), group="balance", exclusive=True)
+            self._read_balance()
 
     def submitted(self) -> None:
         """After any submission: the balance is read again at once."""
-        self.run_worker(self.balance_watch().refresh(), group="balance", exclusive=True)
+        self._read_balance()
+
+    def _read_balance(self) -> None:
+        # The coroutine function, not a coroutine: a worker replaced before it starts would
+        # leave a coroutine never awaited (a warning at exit).
+        self.run_worker(self.balance_watch().refresh, group="balance", exclusive=True)
 
     def balance_and_today(self) -> tuple[str, int]:
         """The status line's balance words and the count of jobs this session started today

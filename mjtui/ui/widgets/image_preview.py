@@ -99,7 +99,13 @@ class ImagePreview(Widget):
                     yield Label(str(number), classes="tile-label")
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._reload)  # `is_mounted` turns True after this handler
+        self.call_after_refresh(self._first_load)  # `is_mounted` turns True after this handler
+
+    def _first_load(self) -> None:
+        """Load what was asked for before we were mounted. Not again when a request came
+        after mounting and has loaded already: that would decode and send the picture twice."""
+        if self._loaded_size == Size(0, 0):
+            self._reload()
 
     def show_images(
         self, key: str, urls: list[str], mode: PreviewMode = "grid", *, tile: int = 0,
