@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.await_complete import AwaitComplete
+from textual.cache import LRUCache
 from textual.timer import Timer
 
 from mjtui.config import Settings
@@ -86,6 +87,8 @@ class MjtuiApp(App[None]):
         version = facts.answers.version if facts is not None and facts.answers else None
         self.desktop_notifier = DesktopNotifier(self, notify_choice(settings.notify, version))
         self.thumbnail_loader: ThumbnailLoader | None = None  # made by the first gallery
+        # The gallery's drawn pictures (LRUCache), kept so a gallery opened again is at once.
+        self.thumbnail_drawings: LRUCache[object, object] | None = None
         self.image_loader = ImageLoader(
             backend.client,
             DiskCache(cache_dir() / "images", settings.image_cache_mb * 1024 * 1024),

@@ -1,38 +1,32 @@
 """The gallery (`i`): finished images as a grid of thumbnails, a page at a time.
 
 Arrow keys move, page up / page down turn the page, `enter` answers the task ID, `esc`
-None. Each cell is a `Thumbnail` (one image slot) loading through `ThumbnailLoader` (a
-small copy on disk, made once from the original: disk cache first, a download only on a
-miss), in its own worker, so a key never waits for a picture; turning the page reuses the
-twelve cells and cancels the loads of the page left.
+None. The page is a `ThumbnailGrid` (one widget drawing frames, half-cell pictures and
+captions) or, for terminal graphics, `ThumbnailCells` (a widget per picture); both load
+through the app's `ThumbnailLoader` (a small copy on disk, made once from the original:
+disk cache first, a download only on a miss), in workers, so a key never waits for a
+picture, and cancel the loads of a page left.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from mjtui.session import TrackedTask
-from mjtui.text import printable
 from mjtui.ui.bindings import GALLERY_BINDINGS
 from mjtui.vocabulary import display_name
 
 if TYPE_CHECKING:
     from mjtui.ui.app import MjtuiApp
-    from mjtui.ui.widgets.thumbnail import Thumbnail
 
 COLUMNS, ROWS = 4, 3
 PAGE = COLUMNS * ROWS
-# Showing a picture lays the whole screen out again (~20-30 ms on a slow machine): pictures
-# that arrive are shown together, once no key came for this long, so keys never wait.
-QUIET = 0.15  # seconds
+DRAWN_PROTOCOLS = ("halfcell", "none")  # pictures of characters: one widget draws the page
 
 
 def thumbnail_url(tracked: TrackedTask) -> str:
@@ -53,61 +47,63 @@ class GalleryScreen(Screen[str | None]):
         ids = [t.id for t in self.tasks]
         self.index = ids.index(selected) if selected in ids else 0
         self._page = -1  # the page the cells show
-        self._last_key = 0.0  # monotonic time of the last move
-        self._arrived: list[Thumbnail] = []  # loaded, waiting for a quiet moment
-        self._reveal_timer: Timer | None = None
 
     @property
     def mjtui(self) -> MjtuiApp:
         return cast("MjtuiApp", self.app)
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="gallery-title")
+        yield self._page_view()
+        yield Footer()
+
+    def _page_view(self) -> Any:
         from mjtui.images.thumbs import ThumbnailLoader
-        from mjtui.ui.widgets.thumbnail import Thumbnail
 
         app = self.mjtui
-        if app.thumbnail_loader is None:  # one for the app: its scaled images are reused
+        if app.thumbnail_loader is None:  # one for the app: what it made is reused
             app.thumbnail_loader = ThumbnailLoader(app.image_loader)
-        yield Static("", id="gallery-title")
-        with Grid(id="gallery-grid"):
-            for n in range(PAGE):
-                with Vertical(classes="thumb", id=f"thumb-{n}"):
-                    yield Thumbnail(app.thumbnail_loader, app.image_protocol,
-                                    on_loaded=self._loaded, classes="thumb-image")
-                    yield Static("", classes="thumb-caption", markup=False)
-        yield Footer()
+        if app.image_protocol in DRAWN_PROTOCOLS:
+            from textual.cache import LRUCache
+
+            from mjtui.ui.widgets.thumbnail_grid import DRAWINGS, ThumbnailGrid
+
+            if app.thumbnail_drawings is None:
+                app.thumbnail_drawings = LRUCache(DRAWINGS)
+            return ThumbnailGrid(app.thumbnail_loader, app.image_protocol,
+                                 app.thumbnail_drawings, columns=COLUMNS, rows=ROWS,
+                                 id="gallery-grid")
+        from mjtui.ui.widgets.thumbnail_cells import ThumbnailCells
+
+        return ThumbnailCells(app.thumbnail_loader, app.image_protocol, columns=COLUMNS,
+                              rows=ROWS, id="gallery-cells")
+
+    @property
+    def view(self) -> Any:
+        """The page: `ThumbnailGrid` or `ThumbnailCells`."""
+        return self.query_one("#gallery-grid, #gallery-cells")
 
     def on_mount(self) -> None:
         self.show_page()
+
+    @property
+    def settled(self) -> bool:
+        """The page is shown and no picture on it is still loading."""
+        return self._page >= 0 and self.view.loading == 0
 
     # -- drawing -------------------------------------------------------------------------
 
     def show_page(self) -> None:
         """Fill the cells for the selected task's page (only when the page changed), and
         mark the selected one."""
-        from mjtui.ui.widgets.thumbnail import Thumbnail
-
         page = self.index // PAGE
+        view = self.view
         if page != self._page:
             self._page = page
-            for n in range(PAGE):
-                cell = self.query_one(f"#thumb-{n}")
-                thumbnail = cell.query_one(Thumbnail)
-                caption = cell.query_one(".thumb-caption", Static)
-                position = page * PAGE + n
-                if position < len(self.tasks):
-                    tracked = self.tasks[position]
-                    cell.display = True
-                    caption.update(Text(printable(display_name(tracked), limit=60), no_wrap=True))
-                    thumbnail.show(thumbnail_url(tracked))
-                else:
-                    cell.display = False
-                    thumbnail.clear()
+            view.show_page([(thumbnail_url(tracked), display_name(tracked))
+                            for tracked in self.tasks[page * PAGE: (page + 1) * PAGE]])
             self._show_title(page)
-        # The caption marks the selected thumbnail: restyling a cell would restyle its
-        # picture's widgets too (~30 ms a cell on a slow machine), a caption is one line.
-        for n, caption in enumerate(self.query(".thumb-caption")):
-            caption.set_class(n == self.index % PAGE, "-selected")
+        view.select(self.index % PAGE)
 
     def _show_title(self, page: int) -> None:
         """Written when the page changes only: a Static's update lays the screen out again."""
@@ -115,23 +111,6 @@ class GalleryScreen(Screen[str | None]):
         title = (f"Gallery: {len(self.tasks):,} picture{'s' * (len(self.tasks) != 1)}, "
                  f"page {page + 1} of {pages}" if self.tasks else "Gallery: no finished pictures")
         self.query_one("#gallery-title", Static).update(Text(title))
-
-    def _loaded(self, thumbnail: Thumbnail) -> None:
-        self._arrived.append(thumbnail)
-        if self._reveal_timer is None:
-            wait = max(0.01, self._last_key + QUIET - time.monotonic())  # 0: Textual divides
-            self._reveal_timer = self.set_timer(wait, self._reveal)
-
-    def _reveal(self) -> None:
-        """Every picture that arrived, in one frame (one layout); later if a key just came."""
-        wait = self._last_key + QUIET - time.monotonic()
-        if wait > 0:
-            self._reveal_timer = self.set_timer(wait, self._reveal)
-            return
-        self._reveal_timer = None
-        arrived, self._arrived = self._arrived, []
-        for thumbnail in arrived:
-            thumbnail.reveal()
 
     @property
     def selected(self) -> TrackedTask | None:
@@ -141,7 +120,6 @@ class GalleryScreen(Screen[str | None]):
 
     def action_move(self, step: int) -> None:
         if self.tasks:
-            self._last_key = time.monotonic()
             self.index = max(0, min(len(self.tasks) - 1, self.index + step))
             self.show_page()
 

@@ -60,6 +60,12 @@ class Thumbnail(PreviewSlot):
         self.source = (url, 0)
         self._reload()
 
+    @property
+    def waiting(self) -> bool:
+        """Loading its picture (not shown, not failed)."""
+        return self.source is not None and self._message == "loading…" \
+            and not self.has_class("-ready")
+
     def clear(self) -> None:
         if self.off:
             return
