@@ -13,7 +13,8 @@ migrated 30,000-task data folder (its environment names the folders and the fake
 3. browsing 1,000 archived tasks: `down` through the archive's results (detail pane and
    preview for each), two searches of 500; then the process's RSS and peak RSS.
 
-Prints one JSON object. Headless (`run_test`), half-cell previews, no terminal probe.
+Prints one JSON object. Headless (`run_test`), half-cell previews (or the protocol named as
+the first argument: sixel, tgp, none), no terminal probe.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def send_key(app: Any, key: str) -> None:
     app._driver.send_message(event)
 
 
-async def run() -> dict[str, Any]:
+async def run(protocol: str = "halfcell") -> dict[str, Any]:
     from mjtui.archive import Archive
     from mjtui.config import load_settings
     from mjtui.runtime import make_backend, open_session
@@ -123,7 +124,7 @@ async def run() -> dict[str, Any]:
     warm_cache([row.tracked.task.grid_image_url for row in newest])
     settings = load_settings({})
     session = open_session(settings)
-    app = MjtuiApp(settings, session, make_backend(settings), image_protocol="halfcell",
+    app = MjtuiApp(settings, session, make_backend(settings), image_protocol=protocol,
                    start_polling=False)
     result: dict[str, Any] = {}
     async with app.run_test(size=SIZE) as pilot:
@@ -182,7 +183,8 @@ async def run() -> dict[str, Any]:
 
 def main() -> None:
     no_terminal_probe()
-    print(json.dumps(asyncio.run(run())), flush=True)
+    protocol = sys.argv[1] if len(sys.argv) > 1 else "halfcell"  # or sixel, tgp, none
+    print(json.dumps(asyncio.run(run(protocol))), flush=True)
 
 
 def summary(result: dict[str, Any]) -> dict[str, float]:
