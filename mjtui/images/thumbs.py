@@ -48,13 +48,15 @@ class ThumbnailLoader:
     async def load(self, url: str, at_least: int = 0) -> Image.Image:
         """The thumbnail (decoded); raises ImageError as `ImageLoader.load` does.
         `at_least`: pixels both sides need, no more (see `decode_image`)."""
-        thumb = await asyncio.to_thread(self._read, url, at_least)
+        thumb = await asyncio.to_thread(self.read, url, at_least)
         if thumb is None:
             original = await self.loader.load(url)
             thumb = await asyncio.to_thread(self._make, url, original)
         return thumb
 
-    def _read(self, url: str, at_least: int) -> Image.Image | None:
+    def read(self, url: str, at_least: int = 0) -> Image.Image | None:
+        """The copy on disk, decoded (blocking: call it in a thread); None if there is none
+        or it is damaged (`load` makes it again)."""
         try:
             return decode_image(self.path_for(url).read_bytes(), at_least=at_least)
         except (OSError, ImageError):  # missing or damaged: made again from the original

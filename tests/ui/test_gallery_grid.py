@@ -34,10 +34,21 @@ class Thumbs:
         self.loads: list[str] = []
         self.gate: asyncio.Event | None = None
 
+    def read(self, url: str, at_least: int = 0) -> Image.Image | None:
+        """The copy on disk: there is none while the gate is up (the load waits for it)."""
+        if self.gate is not None:
+            return None
+        self.loads.append(url)
+        return self.picture(url)
+
     async def load(self, url: str, at_least: int = 0) -> Image.Image:
         self.loads.append(url)
         if self.gate is not None:
             await self.gate.wait()
+        return self.picture(url)
+
+    @staticmethod
+    def picture(url: str) -> Image.Image:
         return Image.new("RGB", (512, 512), COLOURS[url.split("/")[-1]])
 
 
@@ -196,3 +207,20 @@ async def test_terminal_graphics_get_a_widget_per_picture(tmp_path: Path) -> Non
         await pilot.press("right")
         captions = list(screen.query(".thumb-caption").results(Static))
         assert captions[1].has_class("-selected") and not captions[0].has_class("-selected")
+
+
+async def test_a_page_asked_for_before_the_first_layout_counts_as_loading() -> None:
+    """A gallery shows its page as it is mounted, before the grid has a size: until the
+    pictures are drawn the page is loading (the gallery's `settled` waits for them)."""
+
+    class EarlyApp(GridApp):
+        def on_mount(self) -> None:
+            self.before_layout = (self.grid.size.width, self.grid.loading)
+            self.grid.show_page([("u/red", "one"), ("", "no picture")])
+            self.asked = self.grid.loading
+
+    app = EarlyApp(Thumbs())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.before_layout == (0, 0) and app.asked == 1
+        await until_loaded(pilot, app.grid)
+        assert colours_in(app, 6, 0, 29) == {COLOURS["red"]}
