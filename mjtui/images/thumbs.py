@@ -10,8 +10,9 @@ The copy is a JPEG (quality 85), not a PNG: a photo-like 512-pixel PNG is ~300 K
 ms to decode, the JPEG ~30 KB and ~3 ms, and a JPEG can be decoded at a half, a quarter or
 an eighth of its size while it is read (`load(url, at_least=...)`): a half-cell thumbnail
 needs ~30x50 pixels. Transparent pixels are flattened onto black (Midjourney's pictures
-have none). Copies made as PNG by earlier versions are removed when replaced. Same interface as `ImageLoader` for `ImagePreview`
-(`load`, `scaled`). No Textual here.
+have none). Copies made as PNG by earlier versions are removed when replaced.
+
+Same interface as `ImageLoader` for `ImagePreview` (`load`, `scaled`). No Textual here.
 """
 
 from __future__ import annotations

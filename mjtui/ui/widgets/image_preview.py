@@ -26,7 +26,7 @@ from mjtui.images.scale import (
 )
 from mjtui.known_terminals import IMAGE_PROTOCOLS, KITTY_PLACEHOLDER_MAX_CELLS
 from mjtui.ui.preview import cell_geometry, current_facts
-from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
+from mjtui.ui.widgets.preview_slot import LOADING, PREVIEWS_OFF, PreviewSlot, preview_image_class
 
 __all__ = ["ImagePreview", "PreviewSlot", "preview_image_class"]
 
@@ -87,7 +87,7 @@ class ImagePreview(Widget):
 
     def compose(self) -> ComposeResult:
         if self.protocol == "none":
-            yield Static("previews off (--images none)", classes="preview-off")
+            yield Static(PREVIEWS_OFF, classes="preview-off")
             return
         image_class = preview_image_class(self.protocol)
         self._geometry = cell_geometry(self.protocol)
@@ -179,7 +179,7 @@ class ImagePreview(Widget):
             elif self._loader is None:
                 slot.show_message("previews unavailable")
             elif not self._show_cached(slot, source):
-                slot.show_message("loading…")
+                slot.show_message(LOADING)
                 pending.append((slot, source))
         if pending:
             # After the next refresh the slots have their real size (a mode switch resizes them).

@@ -17,14 +17,13 @@ from textual.app import ComposeResult
 from textual.events import Resize
 from textual.geometry import Size
 from textual.timer import Timer
-from textual.widgets import Static
 
 from mjtui.images.cache import ImageError
 from mjtui.images.scale import pane_pixels
 from mjtui.known_terminals import KITTY_PLACEHOLDER_MAX_CELLS
 from mjtui.ui.preview import cell_geometry
 from mjtui.ui.widgets.image_preview import LAYOUT_WAITS, RESIZE_DEBOUNCE, cell_colours, prepare
-from mjtui.ui.widgets.preview_slot import PreviewSlot, preview_image_class
+from mjtui.ui.widgets.preview_slot import LOADING, PreviewSlot, preview_image_class
 
 
 class Thumbnail(PreviewSlot):
@@ -32,30 +31,26 @@ class Thumbnail(PreviewSlot):
 
     `loader` has `ImageLoader`'s interface (`load`, `scaled`): the gallery's is the
     `ThumbnailLoader`, whose scaled copies outlive the screen, so a page seen before is
-    drawn at once. `on_loaded`, if given, is told when a picture is ready instead of it
-    being shown at once: the gallery shows them when no key is being handled (`reveal`)."""
+    drawn at once. `on_loaded` is told when a picture is ready instead of it being shown at
+    once: the gallery shows them when no key is being handled (`reveal`). For terminal
+    graphics only (Kitty, Sixel): pictures of characters are drawn by `ThumbnailGrid`."""
 
-    def __init__(self, loader: Any, protocol: str,
-                 on_loaded: Callable[[Thumbnail], None] | None = None, **kwargs: Any) -> None:
-        self.off = protocol == "none"
+    def __init__(self, loader: Any, protocol: str, on_loaded: Callable[[Thumbnail], None],
+                 **kwargs: Any) -> None:
         self._on_loaded = on_loaded
-        # No image class for "none": the slot then holds only its message.
-        super().__init__(Static if self.off else preview_image_class(protocol), **kwargs)
+        super().__init__(preview_image_class(protocol), **kwargs)
         self.protocol, self._loader = protocol, loader
         self._geometry = ((10, 20), (1, 2))
         self._loaded_size = Size(0, 0)
         self._resize_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        if self.off:
-            yield Static("previews off (--images none)", classes="preview-message")
-            return
         self._geometry = cell_geometry(self.protocol)  # after the terminal probe
         yield from super().compose()
 
     def show(self, url: str) -> None:
         """The same URL again is a no-op (a page turned back and forth keeps its pictures)."""
-        if self.off or self.source == (url, 0):
+        if self.source == (url, 0):
             return
         self.source = (url, 0)
         self._reload()
@@ -63,12 +58,10 @@ class Thumbnail(PreviewSlot):
     @property
     def waiting(self) -> bool:
         """Loading its picture (not shown, not failed)."""
-        return self.source is not None and self._message == "loading…" \
+        return self.source is not None and self._message == LOADING \
             and not self.has_class("-ready")
 
     def clear(self) -> None:
-        if self.off:
-            return
         self.source = None
         self.workers.cancel_group(self, "thumbnail")
         self.show_message("")
@@ -88,7 +81,7 @@ class Thumbnail(PreviewSlot):
             return
         self._loaded_size = self.size
         if not self._show_cached(self.source):
-            self.show_message("loading…")
+            self.show_message(LOADING)
             self.run_worker(self._fill(self.source), group="thumbnail", exclusive=True)
 
     def _box(self) -> tuple[int, int]:
@@ -140,10 +133,7 @@ class Thumbnail(PreviewSlot):
             return
         self._loader.scaled.put(key, scaled)
         if self.source == source:
-            if self._on_loaded is None:
-                self._show_cached(source)
-            else:
-                self._on_loaded(self)
+            self._on_loaded(self)
 
     def reveal(self) -> None:
         """Show the loaded picture (after `on_loaded`); a no-op if the cell moved on."""

@@ -38,6 +38,7 @@ from mjtui.images.scale import pane_pixels
 from mjtui.text import printable
 from mjtui.ui.preview import cell_geometry
 from mjtui.ui.widgets.image_preview import RESIZE_DEBOUNCE, cell_colours, prepare
+from mjtui.ui.widgets.preview_slot import LOADING, PREVIEWS_OFF
 
 GUTTER = 1  # blank columns between two cells
 HALF_BLOCK = "▀"  # the upper pixel is the glyph's colour, the lower one its background
@@ -117,13 +118,10 @@ class ThumbnailGrid(Widget):
     # -- what the gallery asks ------------------------------------------------------------
 
     def show_page(self, entries: Sequence[tuple[str, str]]) -> None:
-        self._serial += 1
-        self.workers.cancel_group(self, "thumbnails")
-        message = "previews off (--images none)" if self.off else "loading…"
+        message = PREVIEWS_OFF if self.off else LOADING
         self._cells = [_Cell(url, printable(caption, limit=200), message=message if url else "")
                        for url, caption in entries[: self.columns * self.rows]]
-        self._load()
-        self.refresh()
+        self._restart()
 
     def select(self, index: int) -> None:
         old, self._selected = self._selected, index
@@ -136,7 +134,7 @@ class ThumbnailGrid(Widget):
     def loading(self) -> int:
         """Cells still waiting for their picture."""
         return sum(1 for cell in self._cells
-                   if cell.url and cell.drawing is None and cell.message == "loading…")
+                   if cell.url and cell.drawing is None and cell.message == LOADING)
 
     # -- geometry -------------------------------------------------------------------------
 
@@ -157,8 +155,16 @@ class ThumbnailGrid(Widget):
 
     # -- loading --------------------------------------------------------------------------
 
-    def _drawing_key(self, url: str, box: tuple[int, int]) -> tuple[Any, ...]:
-        return (url, *pane_pixels(*box, (1, 2)), cell_colours(self.app, self.protocol))
+    @staticmethod
+    def _drawing_key(url: str, box: tuple[int, int], colours: str) -> tuple[Any, ...]:
+        return (url, *pane_pixels(*box, (1, 2)), colours)
+
+    def _restart(self) -> None:
+        """Loads of the cells as they were are dropped; the cells load again and are drawn."""
+        self._serial += 1
+        self.workers.cancel_group(self, "thumbnails")
+        self._load()
+        self.refresh()
 
     def _load(self) -> None:
         """Cells whose picture is drawn already show it now; the others load in one worker,
@@ -170,28 +176,28 @@ class ThumbnailGrid(Widget):
             self._load_on_layout = True
             return
         self._drawn_box = box
+        colours = cell_colours(self.app, self.protocol)
         pending: list[tuple[int, str, tuple[Any, ...]]] = []
         for n, cell in enumerate(self._cells):
             if not cell.url:
                 continue
-            key = self._drawing_key(cell.url, box)
+            key = self._drawing_key(cell.url, box, colours)
             drawing = self.drawings.get(key)
             if drawing is not None:
                 cell.drawing, cell.message = drawing, ""
             else:
-                cell.drawing, cell.message = None, "loading…"
+                cell.drawing, cell.message = None, LOADING
                 pending.append((n, cell.url, key))
         if pending:
-            self.run_worker(self._fill_page(self._serial, pending, box), group="thumbnails",
-                            exclusive=True, exit_on_error=False)
+            self.run_worker(self._fill_page(self._serial, pending, box, colours),
+                            group="thumbnails", exclusive=True, exit_on_error=False)
 
     async def _fill_page(self, serial: int, pending: list[tuple[int, str, tuple[Any, ...]]],
-                         box: tuple[int, int]) -> None:
+                         box: tuple[int, int], colours: str) -> None:
         """The copies on disk first, all in one thread (read, decoded at the size the cells
         need, drawn: ~1.5 ms a picture), shown in one frame; then, one by one, the pictures
         that have no copy yet (made from the original: a download at worst)."""
         at_least = max(pane_pixels(*box, (1, 2)))
-        colours = cell_colours(self.app, self.protocol)
         drawn = await asyncio.to_thread(self._read_and_draw, [url for _, url, _ in pending],
                                         at_least, box, colours)
         for (n, url, key), drawing in zip(pending, drawn, strict=True):
@@ -254,10 +260,7 @@ class ThumbnailGrid(Widget):
 
     def _rescale(self) -> None:
         if self._box() != self._drawn_box:
-            self._serial += 1
-            self.workers.cancel_group(self, "thumbnails")
-            self._load()
-            self.refresh()
+            self._restart()
 
     # -- drawing --------------------------------------------------------------------------
 
