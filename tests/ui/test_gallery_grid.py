@@ -13,6 +13,7 @@ from rich.color import Color
 from snapshot_app import demo_app, prepare
 from textual.app import App, ComposeResult
 from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.widgets import Static
 from ui_fixtures import demo_session, make_app, make_env, screen_text
 
@@ -33,10 +34,11 @@ class Thumbs:
     def __init__(self) -> None:
         self.loads: list[str] = []
         self.gate: asyncio.Event | None = None
+        self.not_on_disk: set[str] = set()
 
     def read(self, url: str, at_least: int = 0) -> Image.Image | None:
         """The copy on disk: there is none while the gate is up (the load waits for it)."""
-        if self.gate is not None:
+        if self.gate is not None or url in self.not_on_disk:
             return None
         self.loads.append(url)
         return self.picture(url)
@@ -53,13 +55,14 @@ class Thumbs:
 
 
 class GridApp(App[None]):
-    def __init__(self, loader: Thumbs, protocol: str = "halfcell") -> None:
+    def __init__(self, loader: Thumbs, protocol: str = "halfcell",
+                 expected: Size | None = None) -> None:
         super().__init__()
-        self.loader, self.protocol = loader, protocol
+        self.loader, self.protocol, self.expected = loader, protocol, expected
         self.drawings: LRUCache[Any, Any] = LRUCache(DRAWINGS)
 
     def compose(self) -> ComposeResult:
-        yield ThumbnailGrid(self.loader, self.protocol, self.drawings)
+        yield ThumbnailGrid(self.loader, self.protocol, self.drawings, expected=self.expected)
 
     @property
     def grid(self) -> ThumbnailGrid:
@@ -223,4 +226,41 @@ async def test_a_page_asked_for_before_the_first_layout_counts_as_loading() -> N
     async with app.run_test(size=SIZE) as pilot:
         assert app.before_layout == (0, 0) and app.asked == 1
         await until_loaded(pilot, app.grid)
+        assert colours_in(app, 6, 0, 29) == {COLOURS["red"]}
+
+
+class OpeningApp(GridApp):
+    """Shows a page as the gallery does: when mounted, before the grid's first layout."""
+
+    def on_mount(self) -> None:
+        self.grid.show_page([("u/red", "on disk"), ("u/green", "not on disk")])
+        self.loading_when_asked = self.grid.loading
+
+
+def picture_lines(app: App[Any], x0: int, x1: int) -> int:
+    return sum(1 for y in range(SIZE[1]) if colours_in(app, y, x0, x1))
+
+
+async def test_copies_on_disk_are_drawn_before_the_first_frame() -> None:
+    """A gallery just opened draws the pictures it has on disk at once, for the size it
+    expects: its first frame shows them. Only a picture with no copy is left to load."""
+    loader = Thumbs()
+    loader.not_on_disk = {"u/green"}
+    app = OpeningApp(loader, expected=Size(*SIZE))
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.loading_when_asked == 1  # red drawn already, green loading
+        await until_loaded(pilot, app.grid)
+        assert picture_lines(app, 0, 29) == 10  # a 13-line cell: frame, 10 lines, caption, frame
+        assert colours_in(app, 6, 0, 29) == {COLOURS["red"]}
+        assert colours_in(app, 6, 30, 59) == {COLOURS["green"]}
+
+
+async def test_a_page_drawn_for_the_wrong_size_is_drawn_again_at_the_first_layout() -> None:
+    loader = Thumbs()
+    app = OpeningApp(loader, expected=Size(60, 20))  # cells a third as tall: 3-line pictures
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.loading_when_asked == 0
+        await until_loaded(pilot, app.grid)
+        await pilot.pause(0.05)
+        assert picture_lines(app, 0, 29) == 10  # drawn again for the cells it got
         assert colours_in(app, 6, 0, 29) == {COLOURS["red"]}

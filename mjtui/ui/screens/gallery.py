@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -70,9 +71,12 @@ class GalleryScreen(Screen[str | None]):
 
             if app.thumbnail_drawings is None:
                 app.thumbnail_drawings = LRUCache(DRAWINGS)
+            # The title and the footer take a row each: the grid can start drawing for the
+            # rest before the screen is laid out.
+            expected = Size(app.size.width, max(0, app.size.height - 2))
             return ThumbnailGrid(app.thumbnail_loader, app.image_protocol,
                                  app.thumbnail_drawings, columns=COLUMNS, rows=ROWS,
-                                 id="gallery-grid")
+                                 expected=expected, id="gallery-grid")
         from mjtui.ui.widgets.thumbnail_cells import ThumbnailCells
 
         return ThumbnailCells(app.thumbnail_loader, app.image_protocol, columns=COLUMNS,

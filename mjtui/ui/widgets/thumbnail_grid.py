@@ -8,15 +8,20 @@ its own: this one draws the whole page, so a picture that arrives or a selection
 repaints only its cell's lines, with no layout. Terminal graphics (Kitty, Sixel) are placed
 per widget; the gallery uses `ThumbnailCells` for them.
 
-Pictures load in a worker once the grid has its size: every thumbnail on disk read,
-decoded at the size its cell needs (a JPEG decodes at a fraction of its size), scaled and
-turned into segments in one thread, and shown in one frame; drawn pictures are kept in `drawings` (shared by the app's galleries), so a
-page seen before is drawn at once.
+Pictures load as soon as the page is asked for. A gallery just opened draws the copies it
+has on disk at once (read, decoded at the size its cells need, scaled, turned into segments:
+~20 ms a page, at most OPENING_BUDGET), for the size it expects (`expected`, worked out by
+the gallery from the terminal's), so its first frame shows them; the first layout draws them
+again only if it disagrees. Anything else loads in a worker: a page turned to, its copies on
+disk in one thread and shown in one frame, then the pictures with no copy yet one by one.
+Drawn pictures are kept in `drawings` (shared by the app's galleries), so a page seen before
+is drawn at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -28,7 +33,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.events import Resize
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
@@ -43,6 +48,7 @@ from mjtui.ui.widgets.preview_slot import LOADING, PREVIEWS_OFF
 GUTTER = 1  # blank columns between two cells
 HALF_BLOCK = "▀"  # the upper pixel is the glyph's colour, the lower one its background
 DRAWINGS = 240  # drawn pictures kept: twenty pages
+OPENING_BUDGET = 0.03  # seconds a gallery just opened may draw before its first frame
 
 Drawing = list[list[Segment]]  # a picture's rows of segments
 
@@ -99,17 +105,19 @@ class ThumbnailGrid(Widget):
     }
 
     def __init__(self, loader: Any, protocol: str, drawings: LRUCache[Any, Drawing], *,
-                 columns: int = 4, rows: int = 3, **kwargs: Any) -> None:
+                 columns: int = 4, rows: int = 3, expected: Size | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loader, self.protocol, self.drawings = loader, protocol, drawings
         self.columns, self.rows = columns, rows
+        self.expected = expected or Size(0, 0)  # the size it will have, until it has one
         self.off = protocol == "none"
         self._cells: list[_Cell] = []
         self._selected = -1
         self._serial = 0  # which page's loads may still fill a cell
         self._drawn_box: tuple[int, int] = (0, 0)  # the picture box the cells were drawn for
         self._resize_timer: Timer | None = None
-        self._load_on_layout = False  # a page was asked for before the grid had a size
+        self._laid_out = False
         self._cell = (10, 20)  # the terminal's cell in pixels: a picture's aspect on screen
 
     def on_mount(self) -> None:
@@ -139,7 +147,7 @@ class ThumbnailGrid(Widget):
     # -- geometry -------------------------------------------------------------------------
 
     def _cell_size(self) -> tuple[int, int]:
-        width, height = self.size
+        width, height = self.size if self._laid_out else self.expected
         return (max(0, (width - GUTTER * (self.columns - 1)) // self.columns),
                 max(0, height // self.rows))
 
@@ -167,13 +175,12 @@ class ThumbnailGrid(Widget):
         self.refresh()
 
     def _load(self) -> None:
-        """Cells whose picture is drawn already show it now; the others load in one worker,
-        once the grid has its size (a gallery just opened gets it with its first layout)."""
+        """Cells whose picture is drawn already show it now; the others load in one worker
+        (before the first layout, for the expected size; with none expected, at that layout)."""
         if self.off:
             return
         box = self._box()
         if min(box) <= 0:
-            self._load_on_layout = True
             return
         self._drawn_box = box
         colours = cell_colours(self.app, self.protocol)
@@ -188,9 +195,30 @@ class ThumbnailGrid(Widget):
             else:
                 cell.drawing, cell.message = None, LOADING
                 pending.append((n, cell.url, key))
+        if pending and not self._laid_out:
+            pending = self._draw_now(pending, box, colours)
         if pending:
             self.run_worker(self._fill_page(self._serial, pending, box, colours),
                             group="thumbnails", exclusive=True, exit_on_error=False)
+
+    def _draw_now(self, pending: list[tuple[int, str, tuple[Any, ...]]], box: tuple[int, int],
+                  colours: str) -> list[tuple[int, str, tuple[Any, ...]]]:
+        """A gallery just opened: the copies on disk drawn at once, for as long as
+        OPENING_BUDGET allows (a page takes ~20 ms), so its first frame shows them. In a
+        thread they took three to four times as long: it shares the interpreter with Textual
+        composing and laying out the new screen. Returns what is left for the worker."""
+        at_least = max(pane_pixels(*box, (1, 2)))
+        deadline = time.perf_counter() + OPENING_BUDGET
+        left = []
+        for n, url, key in pending:
+            drawing = self._read_one(url, at_least, box, colours) \
+                if time.perf_counter() < deadline else None
+            if drawing is None:
+                left.append((n, url, key))
+                continue
+            self.drawings.set(key, drawing)
+            self._cells[n].drawing, self._cells[n].message = drawing, ""
+        return left
 
     async def _fill_page(self, serial: int, pending: list[tuple[int, str, tuple[Any, ...]]],
                          box: tuple[int, int], colours: str) -> None:
@@ -227,14 +255,17 @@ class ThumbnailGrid(Widget):
                        colours: str) -> list[Drawing | None]:
         """In a thread: each URL's copy on disk drawn, or None (no copy, or it failed: the
         one-by-one path makes it again or says why)."""
-        drawn: list[Drawing | None] = []
-        for url in urls:
-            try:
-                thumb = self.loader.read(url, at_least)
-                drawn.append(None if thumb is None else self._draw(thumb, box, self._cell, colours))
-            except Exception:  # noqa: BLE001 - the one-by-one path reports it
-                drawn.append(None)
-        return drawn
+        return [self._read_one(url, at_least, box, colours) for url in urls]
+
+    def _read_one(self, url: str, at_least: int, box: tuple[int, int],
+                  colours: str) -> Drawing | None:
+        """The URL's copy on disk drawn, or None (no copy, or it failed: the one-by-one
+        path makes it again or says why)."""
+        try:
+            thumb = self.loader.read(url, at_least)
+            return None if thumb is None else self._draw(thumb, box, self._cell, colours)
+        except Exception:  # noqa: BLE001 - the one-by-one path reports it
+            return None
 
     @staticmethod
     def _draw(original: Image.Image, box: tuple[int, int], cell: tuple[int, int],
@@ -250,9 +281,10 @@ class ThumbnailGrid(Widget):
         self.refresh(self._cell_region(n))
 
     def on_resize(self, event: Resize) -> None:
-        if self._load_on_layout:  # the first size: load at once, nothing to debounce
-            self._load_on_layout = False
-            self._load()
+        if not self._laid_out:  # the first size: nothing to debounce
+            self._laid_out = True
+            if self._box() != self._drawn_box:  # not the size expected
+                self._restart()
             return
         if self._resize_timer is not None:
             self._resize_timer.stop()
