@@ -107,10 +107,13 @@ class Jobs:
     # -- submissions ---------------------------------------------------------------------------
 
     async def press(self, task_id: str, submission: Submission, title: str, *,
-                    again: bool = False) -> SubmitResult:
+                    again: bool = False, speed: str | None = None) -> SubmitResult:
         """Press a button: guards, one POST, the button recorded as used (even if the POST
-        got no answer: it may have started a job)."""
+        got no answer: it may have started a job). `speed` (relax, fast, turbo) goes into
+        the body when given; the API's default applies otherwise."""
         custom_id = str(submission.body.get("custom_id") or "")
+        if speed is not None:
+            submission = Submission(submission.endpoint, {**submission.body, "speed": speed})
         await self.bring_back(task_id)
         self.check_press(task_id, custom_id, title, again=again)
         with self._submitting(task_id, custom_id):
@@ -122,13 +125,14 @@ class Jobs:
         self._mark_used(task_id, custom_id)
         return result
 
-    async def answer_modal(self, task_id: str, *, prompt: str | None,
-                           mask_url: str | None) -> SubmitResult:
-        """Answer a task waiting in MODAL (Vary Region, Custom Zoom)."""
+    async def answer_modal(self, task_id: str, *, prompt: str | None, mask_url: str | None,
+                           speed: str | None = None) -> SubmitResult:
+        """Answer a task waiting in MODAL (Vary Region, Custom Zoom); `speed` as in `press`."""
         await self.bring_back(task_id)
         self.check_modal(task_id)
         with self._submitting(task_id, "modal"):
-            return await self.client.modal(task_id, prompt=prompt, mask_url=mask_url)
+            return await self.client.modal(task_id, prompt=prompt, mask_url=mask_url,
+                                           speed=speed)
 
     async def imagine(self, request: ImagineRequest, *, again: bool = False) -> SubmitResult:
         return await self.start(request.submission(), again=again)

@@ -135,7 +135,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     p.add_argument("button", metavar="BUTTON")
     p.add_argument("--again", action="store_true",
                    help="press a button already pressed on this task (another billed job)")
-    p.add_argument("--watch", action="store_true", help="then watch the new task until it finishes")
+    submit_options(p)
 
     p = commands["modal"] = sub(
         "modal",
@@ -153,7 +153,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     p.add_argument("--dry-run", action="store_true",
                    help="print what would be sent (and write --mask-out), post nothing")
     p.add_argument("--mask-out", metavar="PATH", help="write the mask built from --region as PNG")
-    p.add_argument("--watch", action="store_true", help="then watch it until it finishes")
+    submit_options(p)
 
     p = commands["history"] = sub(
         "history",

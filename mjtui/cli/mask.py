@@ -106,12 +106,14 @@ async def _parent_picture(ctx: Context, task_id: str) -> str:
 
 
 def dry_run_lines(task: Task, prompt: str | None, mask_url: str | None,
-                  prepared: PreparedMask | None) -> list[str]:
+                  prepared: PreparedMask | None, speed: str | None = None) -> list[str]:
     """What `--dry-run` prints: the request that would be posted, the mask described."""
     shown_prompt = printable(prompt, limit=200) if prompt else "(none: the parent's prompt is used)"
     lines = ["dry run: nothing posted; would send POST /v1/midjourney/generations/modal",
              f"  task_id: {printable(task.id)} (now {task.status.value})",
              f"  prompt: {shown_prompt}"]
+    if speed:
+        lines.append(f"  speed: {speed}")
     if prepared is None:
         lines.append(f"  mask_url: {printable(mask_url, limit=200) if mask_url else '(none)'}")
         return lines

@@ -31,10 +31,15 @@ from mjtui.text import printable
 def announce(ctx: Context, result: SubmitResult, parent: str, origin: str) -> None:
     """Record a new task in the session and print its ID (`{"task_id": ...}` with --json)."""
     ctx.remember_new(result, parent, origin, getattr(ctx.args, "label", ""))
+    print_task_id(ctx, result.task_id)
+
+
+def print_task_id(ctx: Context, task_id: str) -> None:
+    """The ID of the task a command started: the bare ID, or `{"task_id": ...}` with --json."""
     if getattr(ctx.args, "json", False):
-        ctx.print(json.dumps({"task_id": result.task_id}, ensure_ascii=True))
+        ctx.print(json.dumps({"task_id": task_id}, ensure_ascii=True))
     else:
-        ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
+        ctx.print(printable(task_id))  # a valid ID may still hold bidi controls
 
 
 async def submitted(ctx: Context, result: SubmitResult, parent: str, origin: str) -> int:
@@ -80,7 +85,8 @@ async def run_action(ctx: Context) -> int:
         ctx.error(str(exc))
         return EXIT_USAGE
     result = await submit_safely(
-        ctx, lambda: ctx.jobs.press(task_id, submission, name, again=ctx.args.again))
+        ctx, lambda: ctx.jobs.press(task_id, submission, name, again=ctx.args.again,
+                                    speed=ctx.args.speed))
     if isinstance(result, int):
         return result
     return await submitted(ctx, result, parent=task_id, origin=name)
@@ -125,18 +131,21 @@ async def run_modal(ctx: Context) -> int:
         return prepared
     mask_url = prepared.url if prepared else ctx.args.mask_url
     if ctx.args.dry_run:
-        for line in dry_run_lines(current, ctx.args.prompt, mask_url, prepared):
+        for line in dry_run_lines(current, ctx.args.prompt, mask_url, prepared,
+                                  ctx.args.speed):
             ctx.print(line)
         return EXIT_OK
     result = await submit_safely(ctx, lambda: ctx.jobs.answer_modal(
-        task_id, prompt=ctx.args.prompt, mask_url=mask_url))
+        task_id, prompt=ctx.args.prompt, mask_url=mask_url, speed=ctx.args.speed))
     if isinstance(result, int):
         return result
     tracked = ctx.session.get(task_id)
     # The task left MODAL: record that, keeping what the session knew of it.
     ctx.remember(replace(tracked.task, status=result.status, progress=0) if tracked
                  else Task(id=task_id, status=result.status))
-    ctx.print(printable(result.task_id))  # a valid ID may still hold bidi controls
+    if ctx.args.label:  # the same task runs on: --label names it
+        ctx.session.set_label(task_id, ctx.args.label)
+    print_task_id(ctx, result.task_id)
     if ctx.args.watch:
         return await watch_ids(ctx, [result.task_id])
     return EXIT_OK

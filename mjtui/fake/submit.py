@@ -74,14 +74,20 @@ class SubmitHandlers:
 
     def _new(self, req: Request, body: dict[str, Any], action: str, prompt: str, kind: str,
              **fields: Any) -> Job:
-        speed = body.get("speed") or "relax"
-        if speed not in ("relax", "fast", "turbo"):
-            raise bad("speed must be one of relax, fast, turbo")
+        speed = self._speed(body) or "relax"
         metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise bad("metadata must be an object")
         return self.create_job(req.token or "", action, prompt, kind, speed=speed,
                                metadata=metadata, **fields)
+
+    @staticmethod
+    def _speed(body: dict[str, Any]) -> str | None:
+        """The body's speed (None when not given), or 400 for one the API does not take."""
+        speed = body.get("speed") or None
+        if speed is not None and speed not in ("relax", "fast", "turbo"):
+            raise bad("speed must be one of relax, fast, turbo")
+        return speed
 
     @staticmethod
     def _submitted(job: Job) -> Response:
@@ -211,7 +217,7 @@ class SubmitHandlers:
         job = self.owned_job(task_id, req.token)
         if job.state(self.clock(), self.stall_seconds).status != "MODAL":
             raise bad(f"task {task_id} is not in MODAL state")
-        prompt, mask = body.get("prompt"), body.get("mask_url")
+        prompt, mask, speed = body.get("prompt"), body.get("mask_url"), self._speed(body)
         if prompt is not None and not isinstance(prompt, str) or \
                 mask is not None and not isinstance(mask, str):
             raise bad("prompt and mask_url must be strings")
@@ -221,6 +227,7 @@ class SubmitHandlers:
             raise bad(str(exc)) from None
         job.prompt = prompt.strip() if prompt and prompt.strip() else job.prompt
         job.mask_url, job.mask, job.action = mask, seen, "MODAL"
+        job.speed = speed or job.speed  # the answer runs at its own speed when it names one
         job.outcome, job.fail_word = outcome_for(job.prompt)
         job.modal_answered_at = self.clock()
         return json_response({"code": 200, "data": [{"status": "submitted", "task_id": job.id}]})

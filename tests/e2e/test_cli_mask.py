@@ -59,11 +59,12 @@ def test_dry_run_writes_the_mask_and_posts_nothing(capsys, fake, tmp_path: Path)
     task_id = region_task(capsys, fake)
     out_path = tmp_path / "mask.png"
     code, out, err = cli(capsys, "modal", task_id, "--region", "0,0,0.5,1", "--dry-run",
-                         "--mask-out", str(out_path))
+                         "--mask-out", str(out_path), "--speed", "fast")
     assert code == 0, err
     assert all(method == "GET" for method, _ in requested(fake))
     assert fake.state(task_id).status == "MODAL"
     assert "nothing posted" in out and f"task_id: {task_id} (now MODAL)" in out
+    assert "\n  speed: fast\n" in out
     assert "512x512 PNG" in out and "50.0% white" in out
     assert "region 0,0,0.5,1: pixels 0,0 to 256,512 (256x512)" in out
     assert "base64,iVBOR" not in out  # the mask itself is not printed

@@ -151,13 +151,36 @@ def test_video_usage_errors_send_nothing(capsys, fake, argv, why) -> None:
     assert not posts(fake)
 
 
+def pressed(capsys: pytest.CaptureFixture[str], fake: FakeApimart, *argv: str) -> str:
+    """The task a command started, finished (backdated in the fake)."""
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    finish(fake, out.strip())
+    return out.strip()
+
+
+def finished_grid(capsys: pytest.CaptureFixture[str], fake: FakeApimart) -> list[str]:
+    return ["action", pressed(capsys, fake, "imagine", "a harbour"), "V1"]
+
+
+def waiting_in_modal(capsys: pytest.CaptureFixture[str], fake: FakeApimart) -> list[str]:
+    single = pressed(capsys, fake, "action", pressed(capsys, fake, "imagine", "a harbour"), "U2")
+    code, out, err = cli(capsys, "action", single, "vary-region")
+    assert code == 0 and fake.state(out.strip()).status == "MODAL", err
+    return ["modal", out.strip(), "--prompt", "a red boat"]
+
+
 @pytest.mark.parametrize("argv", [["imagine", "a cat"], ["describe", URL], ["blend", URL, URL],
-                                  ["edits", URL, "make it red"], ["video", URL]])
+                                  ["edits", URL, "make it red"], ["video", URL],
+                                  finished_grid, waiting_in_modal])
 def test_every_submitting_command_prints_json_and_takes_a_speed(capsys, fake, argv) -> None:
-    code, out, _ = cli(capsys, *argv, "--json", "--speed", "turbo", "--label", "mine")
+    argv = argv(capsys, fake) if callable(argv) else argv
+    code, out, err = cli(capsys, *argv, "--json", "--speed", "turbo", "--label", "mine")
     [record] = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and set(record) == {"task_id"} and record["task_id"] in fake.store.jobs
+    assert code == 0 and set(record) == {"task_id"} and record["task_id"] in fake.store.jobs, err
     assert posts(fake, GEN)[-1]["speed"] == "turbo"
+    # The fake runs what it was asked to (a video always runs fast: docs/api-notes.md#video).
+    assert fake.job(record["task_id"]).speed == ("fast" if argv[0] == "video" else "turbo")
     assert tracked(record["task_id"]).label == "mine"
 
 
