@@ -27,6 +27,7 @@ from ui_fixtures import (
     select,
     selected_id,
     settle,
+    status_text,
     toasts,
     track,
 )
@@ -76,6 +77,20 @@ def footer_key_disabled(app: MjtuiApp, key: str) -> bool:
 
 
 # -- U/V/reroll ----------------------------------------------------------------------------
+
+
+async def test_the_prefix_shows_in_the_status_line_at_once(tmp_path: Path) -> None:
+    """The status line redraws when what it shows changes, not at its next tick (0.5 s)."""
+    env, (grid,) = grids_env(tmp_path)
+    app = make_app(env, track(env, grid))
+    async with app.run_test(size=SIZE) as pilot:
+        await finished_grids(env, app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        assert "U… press 1-4" in status_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "press 1-4" not in status_text(app)
 
 
 async def test_u_then_3_upscales_that_tile_and_tracks_the_new_task(tmp_path: Path) -> None:

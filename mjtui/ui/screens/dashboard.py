@@ -91,6 +91,7 @@ class DashboardScreen(QuietBackground, Screen[None]):
         filter_input = self.query_one("#filter", Input)
         filter_input.value = view.filter
         filter_input.display = bool(view.filter)
+        table.filter_text = view.filter
         table.sort_by(view.sort)
         self.tasks.rebuild(keep=view.selected)
         table.select(view.selected)
@@ -385,6 +386,7 @@ class DashboardScreen(QuietBackground, Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.filter_text = event.value
         if self.mjtui.session.set_view(filter=event.value):
             self.mjtui.schedule_save()
         self.tasks.rebuild()

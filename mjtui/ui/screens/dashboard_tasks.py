@@ -12,7 +12,7 @@ from mjtui.api.models import Status, Task
 from mjtui.session import Session, TrackedTask
 from mjtui.text import printable
 from mjtui.tracker import Tracker
-from mjtui.ui.format import display_name, row_matches
+from mjtui.ui.format import display_name
 from mjtui.ui.widgets.row_states import RowStates
 from mjtui.ui.widgets.task_columns import SORT_ORDER
 from mjtui.ui.widgets.task_table import TaskTable
@@ -22,7 +22,7 @@ Notify = Callable[..., None]  # Textual's notify
 
 class TaskList:
     """The tracked tasks as the table shows them. It owns the row states and marks; the
-    table owns its rows and sort, the filter box its text.
+    table owns its rows, its filter and its sort.
 
     It gets what it needs: the table and the filter box, the session and the tracker, the
     app's save / notify / dialog / worker calls, and callables for what the dashboard does
@@ -50,7 +50,7 @@ class TaskList:
         return self.session.get(task_id) if task_id else None
 
     def visible(self, tracked: TrackedTask) -> bool:
-        return row_matches(tracked, self.filter_box().value)
+        return self.table().shows(tracked)
 
     def rebuild(self, keep: str | None = None) -> None:
         """Re-fill the table (after a filter change): the only full rebuild there is."""

@@ -1,9 +1,10 @@
 """The top status line: session, counts per status, poll interval, API health.
 
-It owns what it shows (the counts, the health, a pending U/V prefix, a download's
-progress); the dashboard feeds it. Shown over SSH all day, so it redraws from one place, at
-most every STATUS_REFRESH seconds and only when something it shows changed, and writes to
-the terminal only when its text changes.
+It owns what it shows, as reactives (the counts, the health, a pending U/V prefix, a
+download's progress, ...); the dashboard feeds it. Shown over SSH all day, so it redraws
+from one place: once after a change (a burst of changes in one go, such as a batch of poll
+answers, draws once), every STATUS_REFRESH seconds for what ages on its own (offline since,
+the balance, the day), and writes to the terminal only when its text changes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from rich.style import Style
 from rich.text import Text
+from textual.reactive import var
 from textual.widgets import Static
 
 from mjtui.api.models import Status
@@ -21,7 +23,7 @@ from mjtui.text import printable
 from mjtui.tracker import Health
 from mjtui.ui.format import STATUS_COMPONENTS, ago, status_component
 
-STATUS_REFRESH = 0.5  # seconds: the line redraws at most this often
+STATUS_REFRESH = 0.5  # seconds: what ages on its own is redrawn this often
 
 COUNT_ORDER = (
     Status.IN_PROGRESS, Status.SUBMITTED, Status.NOT_START, Status.MODAL,
@@ -53,20 +55,26 @@ class StatusLine(Static):
         "status-line--session", "status-line--ok", "status-line--bad", "status-line--dim",
     }
 
+    # What the line shows. `var`: a change lays nothing out and repaints nothing by itself;
+    # the watchers ask for one redraw, which compares and sends only a changed text.
+    session_name = var("")
+    counts: var[Counter[Status]] = var(Counter)  # replaced, never changed in place
+    interval = var(0.0)
+    health = var(Health)
+    paused = var(False)
+    pending_prefix = var("")
+    notice = var("")  # e.g. a download's progress
+    stalled = var(0)
+
     def __init__(self, *, clock: Callable[[], float] = time.monotonic, session_name: str = "",
                  interval: float = 0.0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.clock = clock  # the tracker's clock: Health times are measured on it
         self._shown: Text | None = None
-        self.session_name = session_name
-        self.counts: Counter[Status] = Counter()
-        self.interval = interval
-        self.health = Health()
-        self.paused = False
-        self.pending_prefix = ""
-        self.notice = ""  # e.g. a download's progress
-        self.stalled = 0
         self._drawn: tuple[object, ...] | None = None  # the state the line last showed
+        self._redraw_asked = False
+        self.session_name = session_name
+        self.interval = interval
         # The key's balance as words and the jobs started today, read on each tick (the
         # balance comes and goes with the API, the day ends at midnight).
         self.account: Callable[[], tuple[str, int]] = lambda: ("", 0)
@@ -74,12 +82,24 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         self.set_interval(STATUS_REFRESH, self.redraw)
 
+    def _changed(self) -> None:
+        """Something shown changed: one redraw once the current messages are handled, so a
+        pressed U shows its prefix at once and a burst of changes draws once."""
+        if not self._redraw_asked and self.is_mounted:
+            self._redraw_asked = True
+            self.call_later(self.redraw)
+
+    watch_session_name = watch_counts = watch_interval = watch_health = _changed
+    watch_paused = watch_pending_prefix = watch_notice = watch_stalled = _changed
+
     def count_change(self, old: Status | None, new: Status | None) -> None:
         """A task went from `old` to `new` (None: it was added, or removed)."""
+        counts = Counter(self.counts)
         if old is not None:
-            self.counts[old] -= 1
+            counts[old] -= 1
         if new is not None:
-            self.counts[new] += 1
+            counts[new] += 1
+        self.counts = counts
 
     def recount(self, statuses: Iterable[Status]) -> None:
         self.counts = Counter(statuses)
@@ -90,6 +110,7 @@ class StatusLine(Static):
         Updating the line lays the whole screen out again, so it is skipped when nothing it
         shows changed (the theme included); while the API is not ok it counts time, so then
         it is drawn every time (`show` still sends only a changed text)."""
+        self._redraw_asked = False
         args = (self.session_name, +self.counts, self.interval, self.health, self.paused,
                 self.pending_prefix, self.notice)
         balance, today = self.account()

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Region
+from textual.reactive import var
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
@@ -25,6 +26,7 @@ from mjtui.ui.format import (
     STATUS_COMPONENTS,
     ago,
     progress_bar,
+    row_matches,
     safe_text,
     status_badge,
     status_component,
@@ -51,7 +53,7 @@ from mjtui.vocabulary import action_name, display_name
 
 
 class TaskTable(RowCachedTable):
-    """Tracked tasks, one row each, keyed by task ID."""
+    """Tracked tasks, one row each, keyed by task ID; the filter and the sort are its own."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | STATUS_COMPONENTS | {"row--error"}
     # As in every list: Home/g to the first row, End/G to the last (DataTable's Home/End
@@ -60,6 +62,12 @@ class TaskTable(RowCachedTable):
         Binding("home,g", "scroll_top", "First task", show=False),
         Binding("end,G", "scroll_bottom", "Last task", show=False),
     ]
+
+    filter_text = var("")  # which tasks have a row: `shows`; the dashboard's filter box sets it
+
+    def shows(self, tracked: TrackedTask) -> bool:
+        """Whether the filter lets the task have a row."""
+        return row_matches(tracked, self.filter_text)
 
     def __init__(self, *, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
