@@ -2,8 +2,10 @@
 
 Options are checked before anything is sent: `--region` with `--mask-url`, a malformed,
 empty or (in fractions) outside region all exit 2 with nothing requested. Pixel regions are
-checked against the picture once its size is read, still before the answer is posted. The
-mask is built at the parent's picture size (docs/api-notes.md#vary-region-masks).
+checked against the picture's size: before any request when that size is known here (the
+session knows the parent's picture and the image cache holds it), else once it is read,
+still before the answer is posted. The mask is built at the parent's picture size
+(docs/api-notes.md#vary-region-masks).
 """
 
 from __future__ import annotations
@@ -56,23 +58,32 @@ def option_problem(args: argparse.Namespace) -> str:
         return "--region and --mask-url cannot be used together: give one mask"
     if getattr(args, "mask_out", None) and not texts:
         return "--mask-out writes the mask built from --region: give at least one --region"
+    return regions_problem(texts, _ANY_SIZE)
+
+
+def regions_problem(texts: list[str], size: tuple[int, int]) -> str:
+    """Why `--region` cannot be used on a picture of `size` pixels ("" when it can):
+    pixel regions are checked against `size`, fractions against the whole image."""
     try:
         for text in texts:
             region = parse_region(text)
-            check_region(region, _ANY_SIZE if region.unit == "px" else (1, 1))
+            check_region(region, size if region.unit == "px" else (1, 1))
     except MaskError as exc:
         return f"--region: {exc.message}"
     return ""
 
 
-async def prepare_mask(ctx: Context, task_id: str) -> PreparedMask | int:
-    """Build the mask of `--region` at the picture's size (exit code 2 if it cannot be)."""
+async def prepare_mask(ctx: Context, task_id: str,
+                       size: tuple[int, int] | None = None) -> PreparedMask | int:
+    """Build the mask of `--region` at the picture's size (exit code 2 if it cannot be);
+    `size`: the picture's, when already known (`known_size`), else it is read here."""
     regions = tuple(parse_region(text) for text in ctx.args.region)
-    url = picture_url(ctx.session, task_id) or await _parent_picture(ctx, task_id)
-    size, why = await picture_size(ImageLoader(ctx.client, DiskCache()), url)
-    if why:
-        ctx.error(f"warning: {why}: the mask is built at {size[0]}x{size[1]} "
-                  "(the server resizes it to the image)")
+    if size is None:
+        url = picture_url(ctx.session, task_id) or await _parent_picture(ctx, task_id)
+        size, why = await picture_size(ImageLoader(ctx.client, DiskCache()), url)
+        if why:
+            ctx.error(f"warning: {why}: the mask is built at {size[0]}x{size[1]} "
+                      "(the server resizes it to the image)")
     try:
         boxes = tuple(region_box(region, size) for region in regions)
         mask = build_mask(regions, size)

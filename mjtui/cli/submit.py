@@ -15,7 +15,7 @@ from mjtui import buttons
 from mjtui.api.errors import ApimartError, Unauthorized
 from mjtui.api.models import Status, SubmitResult, Task
 from mjtui.cli.context import Context
-from mjtui.cli.mask import dry_run_lines, prepare_mask
+from mjtui.cli.mask import dry_run_lines, prepare_mask, regions_problem
 from mjtui.cli.query import watch_ids
 from mjtui.errors import (
     EXIT_OK,
@@ -25,6 +25,8 @@ from mjtui.errors import (
     UnknownButton,
     exit_code_of,
 )
+from mjtui.images.cache import DiskCache
+from mjtui.images.mask_picture import known_size
 from mjtui.text import printable
 
 
@@ -120,13 +122,18 @@ async def current_task(ctx: Context, task_id: str) -> Task | int:
 
 async def run_modal(ctx: Context) -> int:
     task_id = ctx.args.id  # checked in run_command
+    # A pixel region past a picture whose size is known here is refused before any request.
+    size = known_size(ctx.session, task_id, DiskCache()) if ctx.args.region else None
+    if size is not None and (problem := regions_problem(ctx.args.region, size)):
+        ctx.error(problem)
+        return EXIT_USAGE
     # Answer only what the API says waits in MODAL now: anything else posts nothing.
     current = await current_task(ctx, task_id)
     if isinstance(current, int):
         return current
     # A task not in MODAL is refused below: no picture is fetched for its mask first.
     wanted = ctx.args.region and (ctx.args.dry_run or current.status is Status.MODAL)
-    prepared = await prepare_mask(ctx, task_id) if wanted else None
+    prepared = await prepare_mask(ctx, task_id, size) if wanted else None
     if isinstance(prepared, int):
         return prepared
     mask_url = prepared.url if prepared else ctx.args.mask_url

@@ -9,7 +9,7 @@ Used by `mjtui modal --region` and the dashboard's mask editor alike.
 from __future__ import annotations
 
 from mjtui.errors import ImageError
-from mjtui.images.cache import ImageLoader
+from mjtui.images.cache import DiskCache, ImageLoader, decode_image
 from mjtui.images.mask import DEFAULT_SIZE
 from mjtui.session import Session
 
@@ -26,6 +26,19 @@ def picture_url(session: Session, task_id: str) -> str:
     if parent is None:
         return ""
     return next((url for url in parent.task.image_urls if url), "")
+
+
+def known_size(session: Session, task_id: str, cache: DiskCache) -> tuple[int, int] | None:
+    """(width, height) of the picture when it is known here without a request: the session
+    knows the parent's picture and the image cache holds it (None otherwise)."""
+    url = picture_url(session, task_id)
+    data = cache.get(url) if url else None
+    if data is None:
+        return None
+    try:
+        return decode_image(data).size
+    except ImageError:
+        return None
 
 
 async def picture_size(loader: ImageLoader, url: str) -> tuple[tuple[int, int], str]:

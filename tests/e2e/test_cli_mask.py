@@ -121,6 +121,24 @@ def test_pixel_region_past_the_picture_exits_2_before_the_post(capsys, fake) -> 
     assert fake.state(task_id).status == "MODAL"
 
 
+def test_pixel_region_past_a_picture_known_here_exits_2_before_any_request(capsys, fake) -> None:
+    """The session knows the parent's picture and the image cache holds it (a dry run read
+    it): its size is known without asking the API, so nothing is requested at all."""
+    task_id = region_task(capsys, fake)
+    assert cli(capsys, "modal", task_id, "--region", "0,0,1,1", "--dry-run")[0] == 0
+    fake.requests.clear()
+    code, out, err = cli(capsys, "modal", task_id, "--region", "0,0,0.5,0.5",
+                         "--region", "412,0,200,10px")
+    assert code == 2 and out == "" and "outside the image (512x512" in err
+    assert fake.requests == []
+    # Inside the picture the same command goes on: the task read, the answer posted (the
+    # cached picture gives the mask its size, not fetched again).
+    code, _out, err = cli(capsys, "modal", task_id, "--region", "312,0,200,10px")
+    assert code == 0, err
+    assert requested(fake) == [("GET", f"/v1/midjourney/{task_id}"), ("POST", MODAL_PATH)]
+    assert fake.job(task_id).mask.boxes == ((312, 0, 512, 10),)
+
+
 def test_mask_decodes_to_what_was_asked(capsys, fake, tmp_path: Path) -> None:
     """The data: URL posted is the PNG --mask-out wrote (same bytes)."""
     task_id = region_task(capsys, fake)
