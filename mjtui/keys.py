@@ -3,12 +3,15 @@
 The dashboard's Textual bindings (`mjtui.ui.bindings`), the footer, the help screen, the
 command palette and the `[keymap]` check of config.toml all read this one table, so a key
 is declared and described once. Keys are Textual key names (`question_mark`, `slash`,
-`ctrl+f`), comma separated; `key_label` turns them into what people read.
+`ctrl+f`), comma separated; `key_label` turns them into what people read. `[keymap]` may
+also write a key as its character (`?`, `ctrl+/`): `key_name` gives it Textual's name.
 """
 
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -166,16 +169,51 @@ OPENS_SCREEN: frozenset[str] = frozenset({
     "actions_menu", "help", "lineage", "fullscreen", "remove", "gallery",
 })
 
-# Key names people do not read as such.
-_KEY_SYMBOLS: dict[str, str] = {
-    "question_mark": "?", "slash": "/", "plus": "+", "equals_sign": "=", "minus": "-",
-    "escape": "esc", "delete": "del",
+# Textual names a key that types a character other than a letter or a digit after the
+# character's Unicode name, in lower case with underscores (`?` question_mark, ` ` space),
+# but for these, which it shortens (textual.keys.KEY_NAME_REPLACEMENTS).
+_SHORTER_NAMES: dict[str, str] = {
+    "solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
+    "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore",
 }
 
 
+def _character_key(character: str) -> str:
+    """One typed character as Textual names its key: `?` -> question_mark, `a` -> a."""
+    if character.isalnum():
+        return character
+    try:
+        name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:  # a control character has no name: leave it as written
+        return character
+    return _SHORTER_NAMES.get(name, name)
+
+
+def key_name(key: str) -> str:
+    """A key as Textual names it: `?` -> question_mark, `ctrl+/` -> ctrl+slash, `+` -> plus.
+
+    A name (`slash`, `ctrl+f`, `L`) comes back as it is. Textual renames a lone character
+    itself, but not one after a modifier: there `ctrl+/` would match no key press, and the
+    `[keymap]` check would not see that `?` is help's question_mark."""
+    key = key.strip()
+    if len(key) == 1:
+        return _character_key(key)
+    if key.endswith("++"):  # `ctrl++`: the key is the plus sign
+        return key[:-1] + _character_key("+")
+    modifiers, plus, last = key.rpartition("+")
+    if plus and len(last) == 1:
+        return modifiers + plus + _character_key(last)
+    return key
+
+
+# Names of the keys that type punctuation -> the character people read (question_mark -> ?).
+_KEY_SYMBOLS: dict[str, str] = {_character_key(c): c for c in string.punctuation}
+_KEY_SYMBOLS.update(escape="esc", delete="del")
+
+
 def split_keys(keys: str) -> list[str]:
-    """`"plus, equals_sign"` -> `["plus", "equals_sign"]`."""
-    return [key.strip() for key in keys.split(",") if key.strip()]
+    """`"plus, =, plus"` -> `["plus", "equals_sign"]`: Textual's names, each once."""
+    return list(dict.fromkeys(key_name(key) for key in keys.split(",") if key.strip()))
 
 
 def key_label(key: str) -> str:
@@ -189,6 +227,12 @@ def key_label(key: str) -> str:
 def keys_for(action: KeyAction, keymap: Mapping[str, str] | None = None) -> list[str]:
     """The keys that run `action` for this user: the `[keymap]` entry, else the defaults."""
     return split_keys((keymap or {}).get(action.id, action.keys))
+
+
+def textual_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The `[keymap]` table for `App.set_keymap`, every key by its Textual name (`ctrl+/` ->
+    ctrl+slash): the only spelling a key press matches."""
+    return {action_id: ",".join(keys_for(BY_ID[action_id], keymap)) for action_id in keymap}
 
 
 def keymap_problems(keymap: Mapping[str, str]) -> list[str]:

@@ -23,6 +23,7 @@ from mjtui.config import Settings
 from mjtui.images.cache import DiskCache, ImageLoader
 from mjtui.images.thumbs import ThumbnailLoader
 from mjtui.jobs import Jobs
+from mjtui.keys import textual_keymap
 from mjtui.paths import cache_dir
 from mjtui.runtime import Backend
 from mjtui.session import Session, SessionError, save_session
@@ -99,7 +100,7 @@ class MjtuiApp(App[None]):
 
     def on_mount(self) -> None:
         if self.settings.keymap:
-            self.set_keymap(self.settings.keymap)
+            self.set_keymap(textual_keymap(self.settings.keymap))  # `ctrl+/` as ctrl+slash
         theme = self.session.view.theme or self.settings.theme
         if theme and theme in self.available_themes:
             self.theme = theme

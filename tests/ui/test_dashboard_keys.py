@@ -10,6 +10,7 @@ from textual import events
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Static, Tree
 from ui_fixtures import (
+    GEN,
     SIZE,
     _plain,
     badge,
@@ -349,6 +350,33 @@ async def test_question_mark_and_f1_open_help_from_the_real_bindings(tmp_path: P
         await pilot.press("A")  # the remapped key works
         await pilot.pause()
         assert isinstance(app.screen, AddTasksDialog)
+
+
+async def test_a_keymap_key_written_as_a_character_runs_its_action(tmp_path: Path) -> None:
+    # `?` is Textual's question_mark, `ctrl+/` its ctrl+slash: a keymap key matches only then.
+    env = make_env(tmp_path)
+    grid = env.create("a grid", queue_s=0, run_s=2)
+    app = make_app(env, track(env, grid), keymap={"help": "f1", "upscale": "?",
+                                                   "filter": "ctrl+/"})
+    async with app.run_test(size=SIZE) as pilot:
+        await poll(app, pilot)
+        await poll(app, pilot, advance=5)
+        await pilot.press("u")  # no longer upscale's key
+        await settle(pilot)
+        assert not app.dashboard.follow_ups.pending_prefix
+        await pilot.press("question_mark", "1")
+        await settle(pilot)
+        assert app.screen is app.dashboard  # not help
+        assert [r.path for r in env.posts()] == [f"{GEN}/upscale"]
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = {label: keys for _group, keys, label in app.screen.rows}
+        assert rows["Upscale a tile of the grid (u, then 1-4)"] == "?"
+        assert rows["Show every key"] == "F1"
+        await pilot.press("escape", "ctrl+slash")
+        await pilot.pause()
+        assert app.dashboard.query_one("#filter", Input).has_focus
 
 
 async def test_palette_opens_diagnostics_and_lineage(tmp_path: Path) -> None:

@@ -334,3 +334,16 @@ def test_a_keymap_that_moves_keys_around_is_fine(dirs: Path) -> None:
     write_config(dirs, "[keymap]\nreroll = 's'\nsort = 'S'\nfilter = 'slash,ctrl+f'\n")
     assert dict(load_settings({}, env={}).keymap) == {
         "reroll": "s", "sort": "S", "filter": "slash,ctrl+f"}
+
+
+@pytest.mark.parametrize("key", ["?", "question_mark"])
+def test_a_key_bound_twice_is_found_however_it_is_written(dirs: Path, key: str) -> None:
+    # `?` is help's question_mark: giving it to upscale leaves help one key short.
+    path = write_config(dirs, f"[keymap]\nupscale = '{key}'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings({}, env={})
+    message = str(info.value)
+    assert info.value.exit_code == 3 and str(path) in message
+    assert "key '?' is bound twice" in message and "'upscale'" in message and "'help'" in message
+    write_config(dirs, f"[keymap]\nupscale = '{key}'\nhelp = 'f1'\n")
+    assert load_settings({}, env={}).keymap["upscale"] == key

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import string
 import subprocess
 import sys
 
 from mjtui import keys
-from mjtui.keys import DASHBOARD_ACTIONS, help_rows, key_label, keymap_problems
+from mjtui.keys import (
+    DASHBOARD_ACTIONS,
+    help_rows,
+    key_label,
+    key_name,
+    keymap_problems,
+    textual_keymap,
+)
 from mjtui.ui.bindings import DASHBOARD_BINDINGS
 from mjtui.ui.palette import palette_commands
 
@@ -34,6 +42,33 @@ def test_bindings_are_built_from_the_registry() -> None:
 def test_keys_read_as_people_write_them() -> None:
     assert [key_label(k) for k in ("question_mark", "f1", "slash", "ctrl+p", "plus", "L")] == [
         "?", "F1", "/", "ctrl+p", "+", "L"]
+
+
+def test_keys_written_as_characters_get_textual_names() -> None:
+    from textual.keys import _character_to_key
+
+    for character in string.punctuation:
+        assert key_name(character) == _character_to_key(character), character
+        assert key_label(key_name(character)) == character
+    assert [key_name(k) for k in ("ctrl+/", "ctrl++", "shift+?", " ?", "slash", "ctrl+f", "L")] \
+        == ["ctrl+slash", "ctrl+plus", "shift+question_mark", "question_mark", "slash", "ctrl+f",
+            "L"]
+
+
+def test_the_keymap_for_textual_names_every_key() -> None:
+    assert textual_keymap({"help": "f1", "upscale": "?", "filter": "/, ctrl+/, slash",
+                           "interval-up": "+,="}) == {
+        "help": "f1", "upscale": "question_mark", "filter": "slash,ctrl+slash",
+        "interval-up": "plus,equals_sign"}
+
+
+def test_a_key_bound_twice_is_found_written_either_way() -> None:
+    for key in ("?", "question_mark"):
+        (twice,) = keymap_problems({"upscale": key})
+        assert "'?'" in twice and "'upscale'" in twice and "'help'" in twice
+        assert keymap_problems({"upscale": key, "help": "f1"}) == []
+    (twice,) = keymap_problems({"mark": "-"})
+    assert "'-'" in twice and "'interval-down'" in twice
 
 
 def test_keymap_problems_name_the_id_or_the_key() -> None:
