@@ -9,6 +9,7 @@ else the package.
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +141,15 @@ def test_the_api_layer_imports_no_other_mjtui_module() -> None:
                    if module.startswith("mjtui.api") for target in targets
                    if not target.startswith("mjtui.api"))
     assert not leaks, leaks
+
+
+def test_the_import_contracts_name_every_top_level_module() -> None:
+    # A module the contracts do not list is not checked: the next new one must be added.
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = settings["tool"]["importlinter"]["contracts"]
+    (core,) = [c for c in contracts if "textual" in c.get("forbidden_modules", ())]
+    (api,) = [c for c in contracts if c["source_modules"] == ["mjtui.api"]]
+    top_level = {".".join(name.split(".")[:2]) for name in module_files()} - {"mjtui"}
+    assert "mjtui.keys" in top_level and "mjtui.cli" in top_level  # the walk found them
+    assert sorted(top_level - {"mjtui.ui"} - set(core["source_modules"])) == []
+    assert sorted(top_level - {"mjtui.api"} - set(api["forbidden_modules"])) == []
