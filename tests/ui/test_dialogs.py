@@ -21,6 +21,7 @@ from mjtui.buttons import ButtonKind, describe_all
 from mjtui.fake.buttons import describe_buttons, grid_buttons, single_buttons
 from mjtui.ui.dialogs.actions_menu import ActionsMenu, assign_hotkeys
 from mjtui.ui.dialogs.add_tasks import AddTasksDialog
+from mjtui.ui.dialogs.animate import AnimateDialog
 from mjtui.ui.dialogs.confirm import ConfirmDialog
 from mjtui.ui.dialogs.imagine import ImagineDialog, SubmitOutcome
 from mjtui.ui.dialogs.label import LabelDialog
@@ -186,6 +187,23 @@ async def test_confirm_shows_hostile_text_literally() -> None:
         assert "Delete" in seen(app)
         await pilot.click("#body")  # clicking the text must not run its @click
         assert app.is_running and app.results == []
+
+
+@pytest.mark.parametrize(("keys", "result"), [
+    ((), ("high", 1)),  # opened for high motion: that is highlighted and chosen
+    (("up",), ("low", 1)),
+    (("down", "tab", "down", "down", "up"), ("low", 2)),  # the arrows wrap round
+    (("tab", "up", "space", "enter"), ("high", 4)),  # space and enter keep the choice
+])
+async def test_animate_arrows_choose_what_is_sent(keys: tuple[str, ...],
+                                                  result: tuple[str, int]) -> None:
+    app = Harness(lambda: AnimateDialog("high"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys)
+        highlighted = [b.id for b in app.screen.query(".-selected")]
+        assert highlighted == [f"motion-{result[0]}", f"batch-{result[1]}"]
+        await pilot.press("ctrl+s")
+        assert app.results == [result]
 
 
 async def test_label_dialog_edits_and_clears() -> None:

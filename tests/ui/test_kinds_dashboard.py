@@ -151,15 +151,18 @@ async def test_animate_asks_for_motion_and_clips_then_presses_once(tmp_path: Pat
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, AnimateDialog) and env.posts() == []
-        dialog.query_one("#motion-high").value = True
-        dialog.query_one("#batch-4").value = True
+        # The arrows choose (the help says "↑↓ choose"): what is highlighted is what is sent.
+        await pilot.press("down", "tab", "down")
         await pilot.pause()
-        assert dialog.query_one("#batch", RadioSet).pressed_button.id == "batch-4"
+        for name, chosen in (("motion", "motion-high"), ("batch", "batch-2")):
+            radio_set = dialog.query_one(f"#{name}", RadioSet)
+            assert radio_set.pressed_button.id == chosen
+            assert [b.id for b in radio_set.query(".-selected")] == [chosen]
         await pilot.press("ctrl+s", "ctrl+s")
         await settle(pilot)
         (post,) = env.posts("video")
         assert post.json_body == {"task_id": single, "index": 0, "motion": "high",
-                                  "batch_size": 4}
+                                  "batch_size": 2}
         (child,) = [c for c in app.session.children_of(single) if c.id != env.job(
             "Vary (Region): awaiting input") and c.id != env.job("video of U2 (2 clips)")]
         assert child.parent_id == single

@@ -19,6 +19,36 @@ from mjtui.ui.dialogs.base import Dialog, help_line, title_bar
 from mjtui.ui.dialogs.imagine_form import field
 
 
+class ChoiceSet(RadioSet):
+    """A RadioSet whose arrows choose: the button they move to is pressed, so what is
+    highlighted is what is sent (a plain RadioSet only moves its highlight, and presses on
+    space or enter, which still work)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "choose(1)", "Next option", show=False),
+        Binding("up,left", "choose(-1)", "Previous option", show=False),
+    ]
+
+    def on_mount(self) -> None:
+        # After RadioSet's own mount, which highlights the first button, not the pressed one.
+        self.call_later(self._highlight_pressed)
+
+    def _highlight_pressed(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index
+
+    def action_choose(self, step: int) -> None:
+        self._highlight_pressed()  # move from what is chosen
+        if step > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
+        if self._selected is not None:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton):
+                button.value = True
+
+
 class AnimateDialog(Dialog[tuple[str, int] | None]):
     """Pick motion (low/high) and clips (1, 2, 4). Dismisses with (motion, batch size)."""
 
@@ -35,10 +65,10 @@ class AnimateDialog(Dialog[tuple[str, int] | None]):
         with Vertical(classes="dialog animate-dialog"):
             yield title_bar("Animate")
             with Horizontal(classes="field-row"):
-                yield field("Motion", RadioSet(
+                yield field("Motion", ChoiceSet(
                     *(RadioButton(m, value=m == self.motion, id=f"motion-{m}")
                       for m in MOTIONS), id="motion", compact=True), "motion")
-                yield field("Clips (each billed)", RadioSet(
+                yield field("Clips (each billed)", ChoiceSet(
                     *(RadioButton(str(n), value=n == 1, id=f"batch-{n}") for n in BATCH_SIZES),
                     id="batch", compact=True), "batch")
             with Horizontal(classes="dialog-buttons"):
