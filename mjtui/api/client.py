@@ -37,7 +37,6 @@ from mjtui.api.errors import (
 )
 from mjtui.api.models import Balance, Submission, SubmitResult, Task, Upload
 from mjtui.api.pool import build_transport
-from mjtui.api.requests import BlendRequest, DescribeRequest, VideoRequest
 
 DEFAULT_USER_AGENT = "mjtui"  # the app passes its version (mjtui.runtime.USER_AGENT)
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a task JSON is a few KB; anything near this is hostile
@@ -189,22 +188,6 @@ class ApimartClient:
         return balance
 
     # -- submissions ---------------------------------------------------------------------
-
-    async def imagine(self, request: ImagineRequest) -> SubmitResult:
-        return await self.submit(request.submission())
-
-    async def edits(self, request: ImagineRequest) -> SubmitResult:
-        """Rewrite `request.image_urls[0]` after the prompt (imagine's fields apply)."""
-        return await self.submit(request.submission("edits"))
-
-    async def describe(self, request: DescribeRequest) -> SubmitResult:
-        return await self.submit(request.submission())
-
-    async def blend(self, request: BlendRequest) -> SubmitResult:
-        return await self.submit(request.submission())
-
-    async def video(self, request: VideoRequest) -> SubmitResult:
-        return await self.submit(request.submission())
 
     async def upload(self, content: bytes, filename: str, content_type: str) -> Upload:
         """Upload an image (multipart, field `file`) and return where it now lives. Free

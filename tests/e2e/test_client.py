@@ -237,7 +237,7 @@ async def test_submit_refuses_an_unusable_task_id_in_the_answer() -> None:
         {"status": "submitted", "task_id": "../../etc"}]}))
     async with client_for(rec) as client:
         with pytest.raises(BadResponse, match="task ID"):
-            await client.imagine(ImagineRequest("a cat"))
+            await client.submit(ImagineRequest("a cat").submission())
     assert len(rec.requests) == 1
 
 
@@ -386,7 +386,7 @@ async def test_submit_answer_without_task_id() -> None:
     rec = Recorder(lambda req: httpx.Response(200, json={"code": 200, "data": []}))
     async with client_for(rec) as client:
         with pytest.raises(BadResponse, match="no task ID"):
-            await client.imagine(ImagineRequest("a cat"))
+            await client.submit(ImagineRequest("a cat").submission())
 
 
 async def test_oversize_json_body_is_capped() -> None:
@@ -446,7 +446,7 @@ async def test_post_read_timeout_is_outcome_unknown_and_sent_once() -> None:
     rec = Recorder(raising(httpx.ReadTimeout("timed out")))
     async with client_for(rec) as client:
         with pytest.raises(OutcomeUnknown) as info:
-            await client.imagine(ImagineRequest("a cat"))
+            await client.submit(ImagineRequest("a cat").submission())
     assert "outcome unknown, check before retrying" in str(info.value)
     assert info.value.kind == "outcome_unknown"
     assert len(rec.requests) == 1
@@ -471,7 +471,7 @@ async def test_connect_failure_on_post_is_a_network_error(exc: Exception) -> Non
     rec = Recorder(raising(exc))
     async with client_for(rec) as client:
         with pytest.raises(NetworkError) as info:
-            await client.imagine(ImagineRequest("a cat"))
+            await client.submit(ImagineRequest("a cat").submission())
     assert type(info.value) is NetworkError  # nothing reached the server: not unknown
     assert "cannot reach api.apimart.test" in str(info.value)
     assert len(rec.requests) == 1
@@ -514,7 +514,7 @@ async def test_post_timeout_on_a_real_socket_sends_one_request() -> None:
         timeout = httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0)
         async with ApimartClient(TOKEN, server.base_url, timeout=timeout) as client:
             with pytest.raises(OutcomeUnknown, match="outcome unknown, check before retrying"):
-                await client.imagine(ImagineRequest("a cat"))
+                await client.submit(ImagineRequest("a cat").submission())
             for _ in range(100):  # the fake logs the request once its delay is over
                 if fake.requests:
                     break
@@ -530,7 +530,7 @@ async def test_connection_refused_on_a_real_socket() -> None:
         port = sock.getsockname()[1]  # closed again before we connect: nothing listens
     async with ApimartClient(TOKEN, f"http://127.0.0.1:{port}") as client:
         with pytest.raises(NetworkError, match="cannot reach") as info:
-            await client.imagine(ImagineRequest("a cat"))
+            await client.submit(ImagineRequest("a cat").submission())
         assert type(info.value) is NetworkError
         with pytest.raises(NetworkError, match="cannot reach"):
             await client.get_task(TID)
@@ -558,7 +558,7 @@ async def test_every_call_hits_its_endpoint_with_its_body() -> None:
     rec = Recorder()
     cid = "MJ::JOB::upsample::2::abc"
     async with client_for(rec) as client:
-        result = await client.imagine(ImagineRequest("a cat", size="16:9", version="7"))
+        result = await client.submit(ImagineRequest("a cat", size="16:9", version="7").submission())
         assert result.task_id == "task_01KNEW" and result.status is Status.SUBMITTED
         await follow_up(client, "upscale", TID, index=2)
         await follow_up(client, "upscale", TID, custom_id=cid)
@@ -620,7 +620,8 @@ async def fake_client(clock: FakeClock) -> AsyncIterator[tuple[FakeApimart, Apim
 
 async def test_full_flow_against_the_fake(fake_client, clock) -> None:
     fake, client = fake_client
-    submitted = await client.imagine(ImagineRequest("a lighthouse", size="3:2", version="7"))
+    request = ImagineRequest("a lighthouse", size="3:2", version="7")
+    submitted = await client.submit(request.submission())
     assert submitted.status is Status.SUBMITTED
     assert fake.requests[-1].json_body == {"prompt": "a lighthouse", "size": "3:2",
                                            "version": "7"}
@@ -669,7 +670,7 @@ async def test_fake_errors_through_the_client(fake_client, clock) -> None:
     with pytest.raises(NotFound, match="task not found") as info:
         await client.get_task("task_01KUNKNOWN")
     assert info.value.code == 3
-    parent = await client.imagine(ImagineRequest("a cat"))
+    parent = await client.submit(ImagineRequest("a cat").submission())
     with pytest.raises(ValidationFailed, match="not in SUCCESS state") as vinfo:
         await follow_up(client, "upscale", parent.task_id, index=1)
     assert vinfo.value.code == 4

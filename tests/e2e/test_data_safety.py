@@ -324,7 +324,7 @@ async def test_client_and_settings_reprs_and_errors_hide_the_token(server, isola
     cases: list[tuple[str, str, Fault | None, Any]] = [
         (CANARY, server.base_url, None, lambda c: c.get_task("task_01KNOSUCHTASK000")),
         (WRONG, server.base_url, None, lambda c: c.get_task("task_01KANY0000000000")),
-        (WRONG, server.base_url, None, lambda c: c.imagine(ImagineRequest("a cat"))),
+        (WRONG, server.base_url, None, lambda c: c.submit(ImagineRequest("a cat").submission())),
         (CANARY, "http://127.0.0.1:9", None, lambda c: c.get_task("task_01KANY0000000000")),
         (CANARY, server.base_url, None, lambda c: c.get_task("bad/id")),
         (CANARY, server.base_url, Fault("status", status=500, times=1),
@@ -333,7 +333,7 @@ async def test_client_and_settings_reprs_and_errors_hide_the_token(server, isola
         (CANARY, server.base_url, Fault("slow", seconds=0.4, times=1),
          lambda c: c.get_task("task_01KANY0000000000")),
         (CANARY, server.base_url, Fault("slow", seconds=0.4, times=1),
-         lambda c: c.imagine(ImagineRequest("a slow cat"))),
+         lambda c: c.submit(ImagineRequest("a slow cat").submission())),
     ]
     kinds = []
     for key, base, fault, call in cases:

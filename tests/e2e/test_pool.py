@@ -50,7 +50,7 @@ async def test_a_proxy_in_the_environment_leaves_it_to_httpx(
 async def test_many_concurrent_polls_open_no_more_connections_than_the_pool(
         server: LoopbackFakeServer) -> None:
     async with ApimartClient(TOKEN, server.base_url, max_connections=4) as client:
-        created = [(await client.imagine(ImagineRequest("a quiet harbour"))).task_id
+        created = [(await client.submit(ImagineRequest("a quiet harbour").submission())).task_id
                    for _ in range(3)]
         gate = asyncio.Semaphore(8)  # more callers than connections: they queue for a slot
 

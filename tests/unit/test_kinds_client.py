@@ -11,7 +11,7 @@ import pytest
 
 from mjtui.api.client import ApimartClient, ImagineRequest
 from mjtui.api.errors import OutcomeUnknown, RequestTimeout, ValidationFailed
-from mjtui.api.models import Balance, Status, Task
+from mjtui.api.models import Balance, Status, Submission, Task
 from mjtui.api.requests import BlendRequest, DescribeRequest, VideoRequest
 from mjtui.errors import JobRefused
 from mjtui.jobs import Jobs
@@ -43,28 +43,30 @@ class Recorder:
         return request.url.path, json.loads(request.content)
 
 
-@pytest.mark.parametrize(("call", "path", "body"), [
-    (lambda c: c.describe(DescribeRequest("https://x/a.png", speed="fast")), "describe",
+@pytest.mark.parametrize(("submission", "path", "body"), [
+    # Built as mjtui.jobs builds them: `request.submission()`, edits as imagine's "edits".
+    (DescribeRequest("https://x/a.png", speed="fast").submission(), "describe",
      {"image_urls": ["https://x/a.png"], "speed": "fast"}),
-    (lambda c: c.blend(BlendRequest(("https://x/a.png", "https://x/b.png"), "portrait")),
+    (BlendRequest(("https://x/a.png", "https://x/b.png"), "portrait").submission(),
      "blend", {"image_urls": ["https://x/a.png", "https://x/b.png"], "dimensions": "PORTRAIT"}),
-    (lambda c: c.edits(ImagineRequest("make it blue", image_urls=("https://x/a.png",), iw=1.5)),
+    (ImagineRequest("make it blue", image_urls=("https://x/a.png",), iw=1.5).submission("edits"),
      "edits", {"prompt": "make it blue", "image_urls": ["https://x/a.png"], "iw": 1.5}),
-    (lambda c: c.video(VideoRequest(task_id=PARENT, index=4, motion="high", batch_size=2)),
+    (VideoRequest(task_id=PARENT, index=4, motion="high", batch_size=2).submission(),
      "video", {"task_id": PARENT, "index": 3, "motion": "high", "batch_size": 2}),
-    (lambda c: c.video(VideoRequest(image_url="https://x/a.png", prompt="waves",
-                                    end_url="https://x/b.png", speed="turbo")),
+    (VideoRequest(image_url="https://x/a.png", prompt="waves", end_url="https://x/b.png",
+                  speed="turbo").submission(),
      "video", {"image_urls": ["https://x/a.png"], "prompt": "waves",
                "end_url": "https://x/b.png", "speed": "turbo"}),
-    (lambda c: c.imagine(ImagineRequest("a cat", sref="https://x/s.png", cref="https://x/c.png",
-                                        sw=200, cw=50, repeat=3)),
+    (ImagineRequest("a cat", sref="https://x/s.png", cref="https://x/c.png", sw=200, cw=50,
+                    repeat=3).submission(),
      "imagine", {"prompt": "a cat", "sref": "https://x/s.png", "cref": "https://x/c.png",
                  "sw": 200, "cw": 50, "repeat": 3}),
 ])
-async def test_each_kind_posts_its_body(call: Any, path: str, body: dict[str, Any]) -> None:
+async def test_each_kind_posts_its_body(submission: Submission, path: str,
+                                        body: dict[str, Any]) -> None:
     recorder = Recorder()
     async with recorder.client() as client:
-        result = await call(client)
+        result = await client.submit(submission)
     assert result.task_id == NEW_ID
     assert recorder.last() == (f"/v1/midjourney/generations/{path}", body)
 
@@ -92,7 +94,7 @@ async def test_an_upload_without_answer_is_a_plain_timeout_not_unknown_outcome()
         with pytest.raises(RequestTimeout):
             await client.upload(b"GIF89a", "a.gif", "image/gif")
         with pytest.raises(OutcomeUnknown):
-            await client.describe(DescribeRequest("https://x/a.png"))
+            await client.submit(DescribeRequest("https://x/a.png").submission())
 
 
 async def test_balance_of_the_key_and_of_the_account() -> None:
