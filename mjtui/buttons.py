@@ -42,6 +42,7 @@ class ButtonKind(enum.Enum):
     ANIMATE_HIGH = "Animate (High motion)"
     ANIMATE_LOW = "Animate (Low motion)"
     BOOKMARK = "Bookmark"
+    DESCRIBE_AGAIN = "Describe again"  # a describe's 🔄 (its endpoint is guessed, as before)
     UNKNOWN = "Button"
 
 # (pattern over the customId, kind). First match wins, so specific patterns come first.
@@ -70,6 +71,7 @@ _PATTERNS: list[tuple[re.Pattern[str], ButtonKind]] = [
         (r"::animate_high::", ButtonKind.ANIMATE_HIGH),
         (r"::animate_low::", ButtonKind.ANIMATE_LOW),
         (r"^MJ::BOOKMARK::", ButtonKind.BOOKMARK),
+        (r"^MJ::Picread::Retry", ButtonKind.DESCRIBE_AGAIN),
     ]
 ]
 
@@ -133,6 +135,7 @@ CLI_NAMES: dict[str, ButtonKind] = {
     "upscale-4x": ButtonKind.UPSCALE_4X,
     "animate-high": ButtonKind.ANIMATE_HIGH,
     "animate-low": ButtonKind.ANIMATE_LOW,
+    "describe-again": ButtonKind.DESCRIBE_AGAIN,
 }
 _CLI_NAME_OF = {kind: name for name, kind in CLI_NAMES.items()}
 

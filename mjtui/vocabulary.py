@@ -7,7 +7,7 @@ person reads (table, detail pane, lineage, the CLI's plain lines) says these.
 from __future__ import annotations
 
 from mjtui import buttons
-from mjtui.api.models import Status
+from mjtui.api.models import Status, Task
 from mjtui.buttons import ButtonKind
 from mjtui.session import TrackedTask
 from mjtui.text import printable
@@ -77,6 +77,12 @@ def origin_tag(tracked: TrackedTask) -> str:
     return _API_ACTIONS.get(origin.lower().replace("-", "_"), "")
 
 
+def prompt_line(task: Task) -> str:
+    """A task's prompt for one line: a describe's first suggestion (not its keycap text with
+    its line breaks), else the prompt as the API gave it ("" when there is none)."""
+    return task.prompts[0] if task.prompts else task.prompt
+
+
 def display_name(tracked: TrackedTask) -> str:
     """What a task is called: the user's label, else `U2 · <prompt>` for a follow-up (the
     prompt alone for an imagine), else the action, else the ID (a task added by ID shows its
@@ -85,7 +91,7 @@ def display_name(tracked: TrackedTask) -> str:
         return tracked.label
     task = tracked.task
     tag = origin_tag(tracked)
-    prompt = task.prompts[0] if task.prompts else task.prompt  # a describe: its first idea
+    prompt = prompt_line(task)
     if prompt:
         return f"{tag}{SEPARATOR}{prompt}" if tag else prompt
     return tag or task.action.title() or task.id

@@ -17,6 +17,7 @@ from ui_fixtures import (
     make_app,
     make_env,
     poll,
+    screen_text,
     select,
     settle,
     toasts,
@@ -100,6 +101,25 @@ async def test_imagine_all_asks_once_then_starts_four_jobs(tmp_path: Path) -> No
         assert [p.json_body for p in env.posts()] == [{"prompt": p} for p in SUGGESTIONS]
         assert len(app.session.children_of(describe)) == 4
         assert toasts(app)[-1][:2] == ("Submitted", "Imagine all started 4 jobs")
+
+
+async def test_a_describe_reads_as_words_in_the_detail_and_the_menu(tmp_path: Path) -> None:
+    """Its prompts on one line (the first suggestion, no keycaps, no `\\n`), its 🔄 named."""
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_job(app, pilot, env, "describe of the lighthouse")
+        buttons = next(line for line in detail_text(app).splitlines() if "Buttons" in line)
+        assert buttons.rstrip().endswith("Imagine all · describe-again")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsMenu)
+        text = screen_text(app)
+        subtitle = str(app.screen.query_one(".dialog-subtitle").content)
+        assert subtitle == SUGGESTIONS[0]
+        assert SUGGESTIONS[0].removesuffix(" --ar 3:2") in text  # wrapped, not cut
+        assert "\\n" not in text and "1️⃣" not in subtitle
+        assert "r  Describe again  (🔄)" in text and "Button (" not in text
+        assert "Picread" not in text + detail_text(app)
 
 
 async def test_the_menu_suggestion_opens_the_form_and_sends_no_button(tmp_path: Path) -> None:

@@ -72,6 +72,9 @@ CATALOGUE: list[Row] = [
     (f"MJ::JOB::animate_low::1::{H}::SOLO", "Animate (Low motion)", "🎞️",
      ButtonKind.ANIMATE_LOW, None, "Animate (Low motion)", "video",
      {"index": 0, "motion": "low"}),
+    # A describe's 🔄: named, still sent where an id without a family goes.
+    ("MJ::Picread::Retry", "", "🔄", ButtonKind.DESCRIBE_AGAIN, None, "Describe again",
+     "upscale", cid("MJ::Picread::Retry")),
 ]
 
 
@@ -117,7 +120,7 @@ def test_short_names() -> None:
             "vary-subtle", "vary-strong", "vary-region", "zoom-2x", "zoom-1.5x", "make-square",
             "custom-zoom", "pan-left", "pan-right", "pan-up", "pan-down", "upscale-2x",
             "upscale-4x", "upscale-subtle", "upscale-creative", "animate-high",
-            "animate-low"} == names
+            "animate-low", "describe-again"} == names
 
 
 # -- unknown customIds still submit ------------------------------------------------------

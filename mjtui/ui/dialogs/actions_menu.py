@@ -2,7 +2,7 @@
 
 Hotkey scheme (`assign_hotkeys`), unique within a menu and the same for the same buttons:
 
-    U1-U4  1 2 3 4          V1-V4  5 6 7 8         Reroll  r
+    U1-U4  1 2 3 4          V1-V4  5 6 7 8         Reroll (a describe: Describe again)  r
     lower case = milder, upper case = stronger:
     Vary (Subtle) s / (Strong) S     Upscale (Subtle|2x) u / (Creative|4x) U
     Zoom Out 1.5x z / 2x Z           Animate (Low motion) a / (High motion) A
@@ -31,9 +31,11 @@ from mjtui.api.models import Task
 from mjtui.buttons import ButtonKind, ButtonSpec
 from mjtui.text import printable
 from mjtui.ui.dialogs.base import help_line, literal, title_bar
+from mjtui.vocabulary import prompt_line
 
 PREFERRED_KEYS: dict[ButtonKind, str] = {
     ButtonKind.REROLL: "r",
+    ButtonKind.DESCRIBE_AGAIN: "r",
     ButtonKind.VARY_SUBTLE: "s",
     ButtonKind.VARY_STRONG: "S",
     ButtonKind.VARY_REGION: "g",
@@ -121,7 +123,7 @@ class ActionsMenu(ModalScreen[ButtonSpec | None]):
         with Vertical(classes="dialog actions-menu"):
             yield title_bar(Content.assemble("Actions · ", literal(self.task_data.id, limit=60)))
             yield Static(
-                literal(self.task_data.prompt or "(no prompt)", limit=300),
+                literal(prompt_line(self.task_data) or "(no prompt)", limit=300),
                 classes="dialog-subtitle",
             )
             rows = [
