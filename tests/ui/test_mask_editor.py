@@ -95,6 +95,11 @@ async def test_two_rectangles_drawn_with_keys_reach_the_fake(tmp_path: Path) -> 
         await pilot.press("escape")
         await ui.settle(pilot)
         assert app.screen is dialog and "2 rectangles" in ui.screen_text(app)
+        # The whole line about the drawn mask is on screen (wrapped, not cut), at 120x40.
+        label = dialog.query_one("#mask-drawn").region
+        lines = ui.screen_text(app).splitlines()[label.y:label.bottom]
+        shown = " ".join(line[label.x:label.right].strip() for line in lines)
+        assert shown == f"Drawn mask: {dialog.draft.describe()} (ctrl+r to draw over the picture)"
         dialog.query_one("#prompt", Input).value = "a red lighthouse"
         await pilot.press("ctrl+s")  # the POST fails: everything stays
         await ui.settle(pilot)
