@@ -3,7 +3,8 @@
 Midjourney buttons arrive as opaque `customId`s (`MJ::JOB::upsample::1::<hash>`). This module
 turns one into a `ButtonSpec` (its kind, tile index, human title and short CLI name) and
 builds the exact apimart request that presses it. Unknown buttons still work: they are sent
-through their raw customId to the endpoint of the family their id looks like.
+through their raw customId to the endpoint of the family their id looks like. A button the
+API documents no endpoint for (`NOT_SENT`) is refused with the reason, never guessed at.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class ButtonKind(enum.Enum):
     ANIMATE_HIGH = "Animate (High motion)"
     ANIMATE_LOW = "Animate (Low motion)"
     BOOKMARK = "Bookmark"
-    DESCRIBE_AGAIN = "Describe again"  # a describe's 🔄 (its endpoint is guessed, as before)
+    DESCRIBE_AGAIN = "Describe again"  # a describe's 🔄: no endpoint, never sent (NOT_SENT)
     UNKNOWN = "Button"
 
 # (pattern over the customId, kind). First match wins, so specific patterns come first.
@@ -98,6 +99,15 @@ _ENDPOINTS: dict[ButtonKind, str] = {
     ButtonKind.PAN_DOWN: "pan",
     ButtonKind.ANIMATE_HIGH: "video",
     ButtonKind.ANIMATE_LOW: "video",
+}
+
+# Buttons the API offers but documents no endpoint for: mjtui refuses them with the reason
+# instead of guessing a billed request that fails (docs/api-notes.md#describe).
+# The reason names no button, so it reads after "Describe again: " or "Reroll is off: ".
+NOT_SENT: dict[ButtonKind, str] = {
+    ButtonKind.DESCRIBE_AGAIN: (
+        "a describe's 🔄 has no apimart endpoint, so mjtui does not send it; describe the "
+        "picture again with `mjtui describe IMAGE` (or n → Describe in the dashboard)"),
 }
 
 # For raw customIds we do not recognise: guess the family from the id's words.
@@ -180,11 +190,23 @@ class ButtonSpec:
         return _CLI_NAME_OF.get(self.kind, self.custom_id)
 
     @property
+    def refusal(self) -> str | None:
+        """Why mjtui does not send this button (it has no endpoint), else None."""
+        return NOT_SENT.get(self.kind)
+
+    @property
     def endpoint(self) -> str:
+        """The endpoint that presses it; empty for a button mjtui does not send."""
+        if self.refusal:
+            return ""
         return _ENDPOINTS.get(self.kind) or _guess_family(self.custom_id)
 
     def submission(self, task_id: str, **extra: Any) -> Submission:
-        """The request that presses this button on `task_id`, by its customId."""
+        """The request that presses this button on `task_id`, by its customId.
+
+        Raises UnknownButton, saying why, for a button mjtui does not send (`refusal`)."""
+        if self.refusal:
+            raise UnknownButton(_not_sent(self.kind))
         body: dict[str, Any] = {"task_id": task_id, "custom_id": self.custom_id}
         if self.kind in (ButtonKind.ANIMATE_HIGH, ButtonKind.ANIMATE_LOW):
             # The video endpoint takes a 0-based index and a motion, not a customId.
@@ -244,12 +266,26 @@ def parse_name(name: str) -> tuple[ButtonKind, int | None]:
     return kind, None
 
 
+def refusal_of(name: str) -> str | None:
+    """Why mjtui does not send the button `name` (a CLI name or a raw customId), else None."""
+    try:
+        kind, _ = parse_name(name)
+    except UnknownButton:
+        kind = kind_of(name)
+    return _not_sent(kind) if kind in NOT_SENT else None
+
+
+def _not_sent(kind: ButtonKind) -> str:
+    return f"{kind.value}: {NOT_SENT[kind]}"
+
+
 def resolve(task_id: str, name: str, buttons: tuple[Button, ...] | list[Button]) -> Submission:
     """The request for pressing `name` on a task that offers `buttons`.
 
     Prefers the task's own button (its customId, so the server needs no matching); falls
     back to index / direction / zoom_ratio when the task's buttons are unknown; a raw customId
-    is sent as it is. Raises UnknownButton when nothing fits.
+    is sent as it is. Raises UnknownButton when nothing fits, or when the button is one mjtui
+    does not send (`NOT_SENT`, whether the task offers it or not).
     """
     specs = describe_all(buttons)
     try:
@@ -262,6 +298,8 @@ def resolve(task_id: str, name: str, buttons: tuple[Button, ...] | list[Button])
             if spec.custom_id == name:
                 return spec.submission(task_id)
         return describe(Button(name)).submission(task_id)
+    if kind in NOT_SENT:
+        raise UnknownButton(_not_sent(kind))
     for spec in specs:
         if spec.kind is kind and (index is None or spec.index == index):
             return spec.submission(task_id)

@@ -86,7 +86,8 @@ class JobRefused(MjtuiError):
 
 
 class UnknownButton(MjtuiError, ValueError):
-    """A name that is neither a known action nor a customId, or one the task does not offer."""
+    """A name that is neither a known action nor a customId, one the task does not offer, or
+    one mjtui does not send (no documented endpoint: `mjtui.buttons.NOT_SENT`)."""
 
     exit_code = EXIT_USAGE
 

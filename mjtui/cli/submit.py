@@ -74,6 +74,9 @@ async def run_action(ctx: Context) -> int:
         if "::" not in name:
             ctx.error(f"unknown button {name!r}; see `mjtui action --help`")
             return EXIT_USAGE
+    if refusal := buttons.refusal_of(name):  # no endpoint: refused before any request
+        ctx.error(refusal)
+        return EXIT_USAGE
     # Act only on what the API says now: a parent at 100% may not be SUCCESS yet.
     parent = await current_task(ctx, task_id)
     if isinstance(parent, int):

@@ -70,6 +70,23 @@ def test_describe_watch_json(capsys, fake) -> None:
     assert len(records[-1]["prompts"]) == 4
 
 
+def test_describe_again_is_refused_before_any_request(capsys, fake) -> None:
+    """A describe's 🔄 has no documented endpoint: exit 2 with the reason, nothing sent (it
+    used to be guessed as an upscale, which the API refuses after a billed attempt)."""
+    code, out, _ = cli(capsys, "describe", URL)
+    describe = out.strip()
+    finish(fake, describe)
+    cli(capsys, "status", describe)
+    assert "MJ::Picread::Retry" in [b.custom_id for b in tracked(describe).task.buttons]
+    fake.requests.clear()
+    for name in ("describe-again", "MJ::Picread::Retry"):
+        code, out, err = cli(capsys, "action", describe, name)
+        assert (code, out) == (2, "")
+        assert "Describe again: a describe's 🔄 has no apimart endpoint" in err
+        assert "`mjtui describe IMAGE`" in err
+    assert posts(fake) == [] and fake.requests == []  # no POST, not even the task's GET
+
+
 # -- blend, edits --------------------------------------------------------------------------
 
 

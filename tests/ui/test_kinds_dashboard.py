@@ -109,7 +109,7 @@ async def test_a_describe_reads_as_words_in_the_detail_and_the_menu(tmp_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await on_job(app, pilot, env, "describe of the lighthouse")
         buttons = next(line for line in detail_text(app).splitlines() if "Buttons" in line)
-        assert buttons.rstrip().endswith("Imagine all · describe-again")
+        assert buttons.rstrip().endswith("Imagine all · describe-again (not sent)")
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ActionsMenu)
@@ -120,6 +120,33 @@ async def test_a_describe_reads_as_words_in_the_detail_and_the_menu(tmp_path: Pa
         assert "\\n" not in text and "1️⃣" not in subtitle
         assert "r  Describe again  (🔄)" in text and "Button (" not in text
         assert "Picread" not in text + detail_text(app)
+
+
+async def test_describe_again_says_why_it_is_not_sent_and_sends_nothing(
+        tmp_path: Path) -> None:
+    """A describe's 🔄 has no apimart endpoint: its menu row stays, dimmed as not sent, and
+    its key r says why (as a greyed key does) instead of guessing a billed request; the
+    dashboard's own r (Reroll, greyed on a describe) says the same."""
+    reason = "a describe's 🔄 has no apimart endpoint, so mjtui does not send it"
+    env, app = demo(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        describe = await on_job(app, pilot, env, "describe of the lighthouse")
+        env.fake.requests.clear()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsMenu)
+        assert "r  Describe again  (🔄)  not sent: no endpoint" in screen_text(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ActionsMenu)
+        title, message, severity = toasts(app)[-1]
+        assert (title, severity) == ("Not sent", "warning")
+        assert message.startswith(f"Describe again is off: {reason}")
+        assert "`mjtui describe IMAGE` (or n → Describe in the dashboard)" in message
+        await pilot.press("r")
+        await settle(pilot)
+        assert toasts(app)[-1][:2] == ("Not now", f"Reroll is off: {message.split(': ', 1)[1]}")
+        assert env.posts() == [] and app.session.children_of(describe) == []
 
 
 async def test_the_menu_suggestion_opens_the_form_and_sends_no_button(tmp_path: Path) -> None:

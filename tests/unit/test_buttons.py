@@ -72,9 +72,9 @@ CATALOGUE: list[Row] = [
     (f"MJ::JOB::animate_low::1::{H}::SOLO", "Animate (Low motion)", "🎞️",
      ButtonKind.ANIMATE_LOW, None, "Animate (Low motion)", "video",
      {"index": 0, "motion": "low"}),
-    # A describe's 🔄: named, still sent where an id without a family goes.
+    # A describe's 🔄: named, but no endpoint (empty): never sent (test_describe_again_...).
     ("MJ::Picread::Retry", "", "🔄", ButtonKind.DESCRIBE_AGAIN, None, "Describe again",
-     "upscale", cid("MJ::Picread::Retry")),
+     "", {}),
 ]
 
 
@@ -89,6 +89,10 @@ def test_catalogue(row: Row) -> None:
     assert spec.title == title
     assert spec.label == (label or emoji or title)
     assert spec.endpoint == endpoint
+    if not endpoint:
+        with pytest.raises(UnknownButton, match="has no apimart endpoint"):
+            spec.submission(T)
+        return
     sub = spec.submission(T)
     assert sub == Submission(endpoint, {"task_id": T, **body})
     assert sub.path == f"{ENDPOINT_PREFIX}/{endpoint}"
@@ -319,6 +323,33 @@ def test_resolve_refuses_unknown_names(name: str) -> None:
     with pytest.raises(UnknownButton, match="unknown button") as info:
         resolve(T, name, grid_buttons())
     assert "U1-U4" in str(info.value) and "reroll" in str(info.value)
+
+
+DESCRIBE_BUTTONS = [*(Button(f"MJ::Job::PicReader::{n}", "", f"{n}\ufe0f\u20e3")
+                      for n in range(1, 5)),
+                    Button("MJ::Job::PicReader::all", "Imagine all", "🎉"),
+                    Button("MJ::Picread::Retry", "", "🔄")]
+
+
+@pytest.mark.parametrize("offered", [DESCRIBE_BUTTONS, []], ids=["offered", "unknown"])
+@pytest.mark.parametrize("name", ["describe-again", "Describe-Again", "MJ::Picread::Retry"])
+def test_describe_again_is_refused_with_the_reason_not_guessed(
+        name: str, offered: list[Button]) -> None:
+    """No documented endpoint (docs/api-notes.md#describe): no request, whatever the task
+    offers; the reason says what to do instead."""
+    reason = "Describe again: a describe's 🔄 has no apimart endpoint, so mjtui does not send it"
+    with pytest.raises(UnknownButton, match="has no apimart endpoint") as info:
+        resolve(T, name, offered)
+    assert str(info.value).startswith(reason) and "`mjtui describe IMAGE`" in str(info.value)
+    assert buttons.refusal_of(name) == str(info.value)
+    spec = describe_all(DESCRIBE_BUTTONS)[-1]
+    assert spec.refusal == buttons.NOT_SENT[ButtonKind.DESCRIBE_AGAIN]
+    assert [s.refusal for s in describe_all(grid_buttons() + DESCRIBE_BUTTONS[:5])] == [None] * 14
+
+
+@pytest.mark.parametrize("name", ["U1", "reroll", "frobnicate", f"MJ::JOB::reroll::0::{H}::SOLO"])
+def test_other_buttons_have_no_refusal(name: str) -> None:
+    assert buttons.refusal_of(name) is None
 
 
 def test_cli_names_match_the_issue_list() -> None:

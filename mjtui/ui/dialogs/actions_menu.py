@@ -86,7 +86,8 @@ def assign_hotkeys(specs: list[ButtonSpec]) -> dict[str, str]:
 
 
 def menu_row(spec: ButtonSpec, key: str, used: bool) -> Content:
-    """`<key>  <title>  (<label>)` plus `✓ used`; API text is shown literally."""
+    """`<key>  <title>  (<label>)` plus `✓ used`, or dimmed with `not sent` for a button
+    mjtui has no endpoint for (chosen, the dashboard says why); API text is shown literally."""
     title = printable(spec.title, limit=80)
     label = printable(spec.label, limit=40)
     parts: list[str | Content | tuple[str, str]] = [(f"{key or '·':<3}", "bold $accent"), title]
@@ -95,6 +96,8 @@ def menu_row(spec: ButtonSpec, key: str, used: bool) -> Content:
         parts.append(Content(label))
         parts.append((")", "dim"))
     row = Content.assemble(*parts)
+    if spec.refusal:
+        return Content.assemble(row.stylize("dim"), ("  not sent: no endpoint", "dim"))
     if used:
         row = Content.assemble(row.stylize("dim"), ("  ✓ used", "dim $text-success"))
     return row

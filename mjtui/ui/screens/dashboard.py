@@ -292,11 +292,9 @@ class DashboardScreen(QuietBackground, Screen[None]):
             off = self.follow_ups.why_greyed(name, self.check_action(name, params))
             if off is None:
                 continue
-            why, title = off
             event.stop()
             event.prevent_default()
-            self.notify(f"{binding.description} is off: {why}", title=title, severity="warning",
-                        timeout=4, markup=False)
+            self.follow_ups.say_off(binding.description, *off)
             return
 
     def on_paste(self, event: events.Paste) -> None:

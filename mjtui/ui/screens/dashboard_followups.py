@@ -118,7 +118,14 @@ class FollowUps:
             return f"{said}: answer it first (m)"
         if status is not Status.SUCCESS:
             return f"{said}, it has no buttons to press"
+        if action == "reroll" and find_spec(tracked, ButtonKind.DESCRIBE_AGAIN):
+            return buttons.NOT_SENT[ButtonKind.DESCRIBE_AGAIN]  # a describe's 🔄 is no reroll
         return "the selected task has no such button (x lists the ones it has)"
+
+    def say_off(self, what: str, why: str, title: str = "Not now") -> None:
+        """`<what> is off: <why>`: a key or button that starts no job, pressed anyway."""
+        self.notify(f"{what} is off: {why}", title=title, severity="warning", timeout=4,
+                    markup=False)
 
     def targets(self) -> list[TrackedTask]:
         """The marked tasks (bulk), else the selected one; only SUCCESS ones can be acted on."""
@@ -185,7 +192,11 @@ class FollowUps:
                     ) -> str | None:
         """Press one button on one task through the job service (its guards, one POST).
         A button used before asks first (unless `confirm_used` is off: a confirmed bulk
-        press). Returns the new task ID."""
+        press). A button mjtui does not send (no endpoint) says why instead. Returns the new
+        task ID."""
+        if spec.refusal:
+            self.say_off(printable(spec.title, limit=60), spec.refusal, "Not sent")
+            return None
         again = not confirm_used
         try:
             self.jobs.check_press(tracked.id, spec.custom_id, spec.title, again=again)

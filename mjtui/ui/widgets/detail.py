@@ -236,6 +236,8 @@ class DetailPane(VerticalScroll):
                 name = spec.name if len(spec.name) < 20 else button_title(spec)
                 names.append_text(safe_text(name,
                                             dim if spec.custom_id in used else "", limit=60))
+                if spec.refusal:  # offered, but mjtui has no endpoint to send it to
+                    names.append(" (not sent)", style=dim)
             row("Buttons", names)
         for key, value in video_rows(task, dim):
             row(key, value)
