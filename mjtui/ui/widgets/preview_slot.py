@@ -18,11 +18,11 @@ from textual.widgets import Static
 
 from mjtui.text import printable
 from mjtui.ui.preview import image_widget_class
+from mjtui.ui.widgets.one_frame import OneFramePerResize
 
 # What a place for a picture says while its picture loads, and with pictures turned off.
 LOADING = "loading…"
 PREVIEWS_OFF = "previews off (--images none)"
-from mjtui.ui.widgets.one_frame import OneFramePerResize
 
 
 class PreviewSlot(Container):

@@ -164,8 +164,13 @@ class ThumbnailGrid(Widget):
     # -- loading --------------------------------------------------------------------------
 
     @staticmethod
-    def _drawing_key(url: str, box: tuple[int, int], colours: str) -> tuple[Any, ...]:
-        return (url, *pane_pixels(*box, (1, 2)), colours)
+    def _pixels(box: tuple[int, int]) -> tuple[int, int]:
+        """The pixels a half-cell picture fills in `box`: two a cell, one above the other."""
+        return pane_pixels(*box, (1, 2))
+
+    @classmethod
+    def _drawing_key(cls, url: str, box: tuple[int, int], colours: str) -> tuple[Any, ...]:
+        return (url, *cls._pixels(box), colours)
 
     def _restart(self) -> None:
         """Loads of the cells as they were are dropped; the cells load again and are drawn."""
@@ -207,7 +212,7 @@ class ThumbnailGrid(Widget):
         OPENING_BUDGET allows (a page takes ~20 ms), so its first frame shows them. In a
         thread they took three to four times as long: it shares the interpreter with Textual
         composing and laying out the new screen. Returns what is left for the worker."""
-        at_least = max(pane_pixels(*box, (1, 2)))
+        at_least = max(self._pixels(box))
         deadline = time.perf_counter() + OPENING_BUDGET
         left = []
         for n, url, key in pending:
@@ -225,9 +230,9 @@ class ThumbnailGrid(Widget):
         """The copies on disk first, all in one thread (read, decoded at the size the cells
         need, drawn: ~1.5 ms a picture), shown in one frame; then, one by one, the pictures
         that have no copy yet (made from the original: a download at worst)."""
-        at_least = max(pane_pixels(*box, (1, 2)))
-        drawn = await asyncio.to_thread(self._read_and_draw, [url for _, url, _ in pending],
-                                        at_least, box, colours)
+        at_least = max(self._pixels(box))
+        drawn = await asyncio.to_thread(
+            lambda: [self._read_one(url, at_least, box, colours) for _, url, _ in pending])
         for (n, url, key), drawing in zip(pending, drawn, strict=True):
             if drawing is not None:
                 self.drawings.set(key, drawing)
@@ -250,12 +255,6 @@ class ThumbnailGrid(Widget):
             return
         self.drawings.set(key, drawing)
         self._finish(serial, n, url, drawing, "")
-
-    def _read_and_draw(self, urls: list[str], at_least: int, box: tuple[int, int],
-                       colours: str) -> list[Drawing | None]:
-        """In a thread: each URL's copy on disk drawn, or None (no copy, or it failed: the
-        one-by-one path makes it again or says why)."""
-        return [self._read_one(url, at_least, box, colours) for url in urls]
 
     def _read_one(self, url: str, at_least: int, box: tuple[int, int],
                   colours: str) -> Drawing | None:
